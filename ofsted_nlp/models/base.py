@@ -1,0 +1,234 @@
+"""What every model family shares: input checks, the family registry, and safe save/load.
+
+A saved model is a directory holding ``model.json`` ({"family": ..., ...}) and
+files in formats that cannot run code when read: JSON, numpy arrays read with
+``allow_pickle=False``, safetensors, tokenizer files. Loaders build objects
+from those values; nothing is ever unpickled.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import InputError, ModelLoadError
+
+MODEL_FILE = "model.json"
+FINDING_MODEL_FILE = "finding_model.json"
+FORMAT_VERSION = 1
+
+# Formats that can execute code when read. Our loaders never open them, but a
+# directory holding one was not written by this library (or was tampered with),
+# so refusing it early gives a clearer message than a missing-file error later.
+UNSAFE_SUFFIXES = frozenset(
+    {".pkl", ".pickle", ".joblib", ".jbl", ".dill", ".cloudpickle", ".sav", ".pt", ".pth", ".bin", ".ckpt"}
+)
+
+# family name -> class; filled by @register_family as each family module is imported.
+FAMILIES: dict[str, type] = {}
+
+
+def register_family(cls: type) -> type:
+    family = cls.family
+    if family in FAMILIES and FAMILIES[family] is not cls:
+        raise RuntimeError(f"model family {family!r} registered twice")
+    FAMILIES[family] = cls
+    return cls
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def check_texts(X: Any) -> list[str]:
+    """Return X as a list of str, refusing a bare string (a classic slip) and non-text items."""
+    if isinstance(X, (str, bytes)):
+        raise InputError("expected a sequence of sentences, got a single string; wrap it in a list")
+    if hasattr(X, "ndim") and getattr(X, "ndim") != 1:
+        raise InputError(f"expected a 1-d sequence of sentences, got an array of shape {X.shape}")
+    if not isinstance(X, Iterable):
+        raise InputError(f"expected a sequence of sentences, got {type(X).__name__}")
+    texts = list(X)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(f"item {i} is {type(text).__name__}, not str: {text!r:.60}")
+    return texts
+
+
+def check_labels(y: Any, n: int, what: str = "labels") -> np.ndarray:
+    if isinstance(y, (str, bytes)):
+        raise InputError(f"expected a sequence of {what}, got a single string")
+    labels = np.asarray(list(y), dtype=object)
+    if len(labels) != n:
+        raise InputError(f"got {n} sentences but {len(labels)} {what}")
+    for i, label in enumerate(labels):
+        if not isinstance(label, str):
+            raise InputError(f"{what}[{i}] is {type(label).__name__}, not str: {label!r:.60}")
+    if n == 0:
+        raise InputError("cannot fit on zero sentences")
+    return labels.astype(str)
+
+
+def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.shape != (n,):
+        raise InputError(f"sample_weight has shape {weights.shape}, expected ({n},)")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise InputError("sample_weight must be finite and non-negative")
+    return weights
+
+
+def sorted_classes(labels: Iterable[str]) -> np.ndarray:
+    return np.array(sorted(set(labels)), dtype=str)
+
+
+# ---------------------------------------------------------------- estimator base
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the single-task families: texts in, one label per text out.
+
+    Subclasses set ``family``, implement fit, predict_proba, and the two halves
+    of persistence: ``_save_state(directory) -> dict`` (extra model.json fields)
+    and ``_load_state(directory, meta)``.
+    """
+
+    family: ClassVar[str]
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)] if len(proba) else np.array([], dtype=str)
+
+    def save(self, directory) -> Path:
+        check_is_fitted(self, "classes_")
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        extra = self._save_state(path)
+        write_model_json(path, self.family, params=self._params_for_json(), classes=list(self.classes_), **extra)
+        return path
+
+    @classmethod
+    def load(cls, directory):
+        path = Path(directory)
+        meta = read_model_json(path, expected_family=cls.family)
+        try:
+            model = cls(**params_from_json(meta.get("params", {})))
+            model.classes_ = np.array(meta["classes"], dtype=str)
+            model._load_state(path, meta)
+        except ModelLoadError:
+            raise
+        except (KeyError, TypeError, ValueError, OSError) as exc:
+            raise ModelLoadError(f"{path}: {cls.family} model files are incomplete or invalid: {exc}") from exc
+        return model
+
+    def _params_for_json(self) -> dict:
+        return params_to_json(self)
+
+    def _save_state(self, directory: Path) -> dict:
+        return {}
+
+    def _load_state(self, directory: Path, meta: dict) -> None:
+        pass
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+def params_to_json(estimator: BaseEstimator) -> dict:
+    """get_params(deep=False) in a form JSON holds; tuples (ngram ranges) become lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in estimator.get_params(deep=False).items()}
+
+
+def params_from_json(params: dict) -> dict:
+    """Undo params_to_json: no parameter of ours is a top-level list, so lists were tuples."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+# ---------------------------------------------------------------- safe files
+
+
+def write_json(path: Path, obj: Any) -> None:
+    Path(path).write_text(json.dumps(obj, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{path} is missing") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def save_arrays(path: Path, **arrays: np.ndarray) -> None:
+    np.savez_compressed(path, **{name: np.asarray(value) for name, value in arrays.items()})
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{path} is missing") from exc
+    except (OSError, ValueError) as exc:
+        # ValueError is what numpy raises for an object array when allow_pickle=False.
+        raise ModelLoadError(f"{path} is not a plain numpy archive: {exc}") from exc
+
+
+def write_model_json(directory: Path, family: str, **fields: Any) -> None:
+    write_json(Path(directory) / MODEL_FILE, {"family": family, "format_version": FORMAT_VERSION, **fields})
+
+
+def check_safe_directory(directory: Path) -> None:
+    path = Path(directory)
+    if not path.exists():
+        raise ModelLoadError(f"model directory {path} does not exist")
+    if not path.is_dir():
+        raise ModelLoadError(f"{path} is not a directory; a saved model is a directory holding {MODEL_FILE}")
+    unsafe = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.suffix.lower() in UNSAFE_SUFFIXES)
+    if unsafe:
+        raise ModelLoadError(
+            f"{path} holds files in formats that can run code when loaded ({', '.join(unsafe)}); "
+            "ofsted_nlp only loads JSON, numpy (no pickle) and safetensors files"
+        )
+
+
+def read_model_json(directory: Path, expected_family: str | None = None) -> dict:
+    """Read a model directory's description, checking the directory is safe to load first."""
+    path = Path(directory)
+    check_safe_directory(path)
+    meta_path = path / MODEL_FILE
+    if not meta_path.exists() and (path / FINDING_MODEL_FILE).exists():
+        meta_path = path / FINDING_MODEL_FILE
+    if not meta_path.exists():
+        raise ModelLoadError(f"{path} has no {MODEL_FILE}; it is not a saved ofsted_nlp model")
+    meta = read_json(meta_path)
+    family = meta.get("family") if isinstance(meta, dict) else None
+    if not isinstance(family, str):
+        raise ModelLoadError(f"{meta_path} does not name a model family")
+    if expected_family is not None and family != expected_family:
+        raise ModelLoadError(f"{path} holds a {family!r} model, not {expected_family!r}")
+    version = meta.get("format_version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelLoadError(f"{meta_path} has format_version {version!r}; this ofsted_nlp reads up to {FORMAT_VERSION}")
+    return meta
+
+
+def load_model(directory):
+    """Load any saved model, dispatching on the family named in its model.json."""
+    meta = read_model_json(directory)
+    family = meta["family"]
+    cls = FAMILIES.get(family)
+    if cls is None:
+        known = ", ".join(sorted(FAMILIES))
+        raise ModelLoadError(f"{directory}: unknown model family {family!r}; known families: {known}")
+    return cls.load(directory)
