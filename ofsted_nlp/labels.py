@@ -38,7 +38,7 @@ def normalise_grade(text: str) -> str | None:
     t = " ".join(text.lower().replace("’", "'").split())
     if t.startswith("outstanding"):
         return "outstanding"
-    if t.startswith("requires improvement"):
+    if t.startswith(("requires improvement", "require improvement")):
         return "requires_improvement"
     if t.startswith("inadequate"):
         return "inadequate"

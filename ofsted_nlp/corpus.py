@@ -1,0 +1,109 @@
+"""Build a sentence corpus from a folder of inspection report PDFs.
+
+The corpus is two Parquet tables written side by side: `sentences.parquet`
+(one row per sentence, with provenance) and `reports.parquet` (one row per
+report, with its grades). Files that cannot be read are listed, not fatal.
+Outputs are written to temporary names and renamed only when complete, so an
+interrupted run never leaves a half-written corpus.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import OfstedNLPError, ReportError
+
+
+@dataclass
+class CorpusResult:
+    sentences_path: Path
+    reports_path: Path
+    n_reports: int
+    n_sentences: int
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+
+def _read_one(path: str):
+    from .reports import read_report
+
+    try:
+        report = read_report(path)
+    except ReportError as exc:
+        return path, None, None, exc.reason
+    except Exception as exc:  # a parser bug on one file must not stop the batch
+        return path, None, None, f"unexpected error: {type(exc).__name__}: {exc}"
+    return path, report.metadata(), [s.to_dict() for s in report.sentences], None
+
+
+def load_index(folder: Path) -> dict[str, dict]:
+    """Rows of the scraped `index.csv` beside the reports, keyed by file name (may be absent)."""
+    index = folder / "index.csv"
+    if not index.exists():
+        return {}
+    with open(index, newline="", encoding="utf-8") as fh:
+        return {row["file"]: row for row in csv.DictReader(fh)}
+
+
+def iter_pdfs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+
+
+def build_corpus(folder: str | Path, out_dir: str | Path, workers: int | None = None,
+                 progress: bool = True, files: list[Path] | None = None) -> CorpusResult:
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    folder = Path(folder)
+    out_dir = Path(out_dir)
+    if not folder.is_dir():
+        raise OfstedNLPError(f"{folder}: not a folder of reports")
+    pdfs = files if files is not None else iter_pdfs(folder)
+    index = load_index(folder)
+    workers = workers or os.cpu_count() or 1
+    report_rows, sentence_rows, failures = [], [], []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(_read_one, [str(p) for p in pdfs], chunksize=2)
+        for path, meta, sentences, reason in tqdm(results, total=len(pdfs), disable=not progress,
+                                                  desc="reading reports", unit="report"):
+            if reason is not None:
+                failures.append((path, reason))
+                continue
+            row = index.get(Path(path).name, {})
+            meta["file"] = Path(path).name
+            meta["source_url"] = row.get("source_url")
+            meta["urn"] = row.get("urn")
+            meta["path"] = Path(path).name  # the folder is the user's, not part of the data
+            report_rows.append(meta)
+            for s in sentences:
+                s["local_authority"] = meta["local_authority"]
+                s["publication_date"] = meta["publication_date"]
+                s["era"] = meta["era"]
+                s["section_grade"] = _section_grade(meta, s["section_area"])
+            sentence_rows.extend(sentences)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sentences_path = out_dir / "sentences.parquet"
+    reports_path = out_dir / "reports.parquet"
+    _atomic_parquet(pd.DataFrame(sentence_rows), sentences_path)
+    _atomic_parquet(pd.DataFrame(report_rows), reports_path)
+    return CorpusResult(sentences_path, reports_path, len(report_rows), len(sentence_rows), failures)
+
+
+def _section_grade(meta: dict, area: str | None) -> str | None:
+    if area is None:
+        return None
+    if area == "care_leavers":
+        return meta.get("grade_care_leavers") or meta.get("grade_children_in_care")
+    return meta.get(f"grade_{area}")
+
+
+def _atomic_parquet(df, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
