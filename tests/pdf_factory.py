@@ -1,0 +1,171 @@
+"""Small report-shaped PDFs for tests, drawn with reportlab (the real reports are never copied)."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+PAGE_W, PAGE_H = 595, 842
+LEFT, NUM_LEFT, TOP, BOTTOM = 71, 99, 90, 760  # top-down coordinates, as in the real reports
+
+
+class _Writer:
+    def __init__(self, path: Path, running_header: str):
+        from reportlab.pdfgen import canvas
+
+        self.c = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H))
+        self.header = running_header
+        self.page = 0
+        self.y = TOP
+        self.footnotes: list[str] = []
+        self._new_page(first=True)
+
+    def _new_page(self, first=False):
+        if not first:
+            self._finish_page()
+            self.c.showPage()
+        self.page += 1
+        self.y = TOP
+
+    def _finish_page(self):
+        c = self.c
+        y = BOTTOM - 14 * len(self.footnotes)
+        for note in self.footnotes:
+            c.setFont("Helvetica", 9)
+            c.drawString(LEFT, PAGE_H - y, note)
+            y += 12
+        self.footnotes = []
+        c.setFont("Helvetica-Bold", 7.9)
+        c.drawString(LEFT, PAGE_H - 800, self.header)
+        c.setFont("Helvetica", 20)
+        c.drawString(514, PAGE_H - 808, str(self.page))
+
+    def _line(self, text, font="Helvetica", size=12, x=LEFT):
+        if self.y > BOTTOM - 30:
+            self._new_page()
+        self.c.setFont(font, size)
+        self.c.drawString(x, PAGE_H - self.y - size, text)
+        self.y += size * 1.2
+
+    def heading(self, text, size=14):
+        self.y += 8
+        for part in textwrap.wrap(text, 60):
+            self._line(part, "Helvetica-Bold", size)
+        self.y += 6
+
+    def text(self, text, width=80):
+        for part in textwrap.wrap(text, width):
+            self._line(part)
+        self.y += 10
+
+    def numbered(self, number, text):
+        parts = textwrap.wrap(text, 75)
+        if self.y > BOTTOM - 30:
+            self._new_page()
+        self.c.setFont("Helvetica", 12)
+        self.c.drawString(LEFT, PAGE_H - self.y - 12, f"{number}.")
+        for part in parts:
+            self._line(part, x=NUM_LEFT)
+        self.y += 10
+
+    def bullet(self, text):
+        parts = textwrap.wrap(text, 75)
+        self._line("\u2022 " + parts[0])
+        for part in parts[1:]:
+            self._line(part, x=89)
+        self.y += 4
+
+    def footnote(self, text):
+        self.footnotes.append(text)
+
+    def force_page_break(self):
+        self._new_page()
+
+    def close(self):
+        self._finish_page()
+        self.c.save()
+
+
+ILACS_GRADES = {
+    "The impact of leaders on social work practice with children and families": "Good",
+    "The experiences and progress of children who need help and protection": "Requires improvement to be good",
+    "The experiences and progress of children in care and care leavers": "Good",
+    "Overall effectiveness": "Good",
+}
+
+
+def make_ilacs_report(path, authority="Exampleshire", grades=None, break_sentence_across_pages=False) -> Path:
+    """An ILACS-layout report: title, dates, grade table, summary, improvements, three judgement sections."""
+    path = Path(path)
+    grades = grades or ILACS_GRADES
+    w = _Writer(path, f"Inspection of {authority} local authority children's services")
+    w.heading(f"Inspection of {authority} local authority children's services", 14)
+    w.text("Inspection dates: 9 May to 20 May 2022")
+    w.text("Lead inspector: Jane Example, Her Majesty's Inspector")
+    w._line("Judgement", "Helvetica-Bold")
+    for label, grade in grades.items():
+        for part in textwrap.wrap(label, 40):
+            w._line(part)
+        w._line(grade)
+    w.y += 10
+    w.text("Services for children in Exampleshire have improved since the last inspection in 2019. "
+           "Leaders, e.g. the director of children's services, know their service well. "
+           "Dr Smith chairs the partnership board.")
+    w.heading("What needs to improve?")
+    w.bullet("The quality of plans for children in need, so that they are specific and timely.")
+    w.bullet("Support for care leavers at the point of transition.")
+    w.footnote("1 This footnote must never appear in a sentence.")
+    w.heading("The experiences and progress of children who need help and protection: requires improvement to be good")
+    w.numbered(1, "Children and families receive a timely response at the front door. Thresholds are well understood.")
+    w.numbered(2, "Strategy discussions are not always held in a timely way. This means that some children wait too long.")
+    if break_sentence_across_pages:
+        w.text("The following paragraph runs across the page break to check that broken sentences are joined again.")
+        while w.y < BOTTOM - 50:
+            w.text("Padding line about early help services in the area, which are well used by families.")
+        w._line("Assessments of children's needs are thorough and")
+        w.force_page_break()
+        w._line("consider the history of the family well.")
+        w.y += 10
+    w.heading("The experiences and progress of children in care and care leavers: good")
+    w.numbered(3, "Children come into care when it is in their best interests. Most children live in stable homes.")
+    w.numbered(4, "Care leavers are well supported by personal advisers who know them well.")
+    w.heading("The impact of leaders on social work practice with children and families: good")
+    w.numbered(5, "Senior leaders have an accurate understanding of the quality of practice.")
+    w.close()
+    return path
+
+
+def make_sif_report(path, authority="London Borough of Example") -> Path:
+    path = Path(path)
+    w = _Writer(path, f"{authority} Inspection of services for children")
+    w._line(authority)
+    w.heading("Inspection of services for children in need of help and protection, children looked after and "
+              "care leavers and Review of the effectiveness of the Local Safeguarding Children Board")
+    w.text("Inspection date: 24 February 2015 - 18 March 2015")
+    w.text("Report published: 12 May 2015")
+    w.heading("The overall judgement is that children's services are inadequate")
+    for label, grade in [("1. Children who need help and protection", "Requires improvement"),
+                         ("2. Children looked after and achieving permanence", "Inadequate"),
+                         ("2.1 Adoption performance", "Inadequate"),
+                         ("2.2 Experiences and progress of care leavers", "Requires improvement"),
+                         ("3. Leadership, management and governance", "Inadequate")]:
+        w._line(label, "Helvetica-Bold")
+        w._line(grade)
+    w.force_page_break()
+    w.heading("Summary of findings", 14)
+    w.text("Performance information is poor or not available.")
+    w.heading("The experiences and progress of children who need help and protection", 14)
+    w.heading("Summary", 12)
+    w.numbered(10, "Children in need of help receive good early help from a wide range of agencies.")
+    w.heading("The Local Safeguarding Children Board (LSCB)", 14)
+    w.text("The Local Safeguarding Children Board is inadequate. The board does not monitor partners well.")
+    w.close()
+    return path
+
+
+def make_unrelated_pdf(path) -> Path:
+    path = Path(path)
+    w = _Writer(path, "Minutes of the allotment society")
+    w.heading("Minutes of the annual general meeting")
+    w.text("The society discussed the price of compost and the state of the shared shed.")
+    w.close()
+    return path
