@@ -1,0 +1,139 @@
+"""MLflow pyfunc definition of a saved FindingClassifier (a *models-from-code* file).
+
+``tracking.log_finding_model`` passes the path of this file as ``python_model=``. MLflow copies the
+file into the logged model and executes it when the model is loaded; ``set_model`` at the bottom
+names the model object. The learned weights travel as the saved FindingClassifier directory (an
+MLflow artifact written by ``FindingClassifier.save``, safe formats only), so logging cloudpickles
+nothing and loading unpickles nothing.
+
+MLflow runs this file outside the package, so it uses absolute imports only. It is frozen into
+each logged model, so it keeps to the stable FindingClassifier contract (DESIGN.md).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+# Key of the saved FindingClassifier directory in the pyfunc ``artifacts`` mapping.
+FINDING_MODEL_ARTIFACT = "finding_model"
+TEXT_COLUMN = "text"
+PROBABILITY_PREFIX = "p_"
+TASKS = ("area", "polarity")
+FINDING_INTERFACE = ("predict_proba", "area_classes_", "polarity_classes_")
+
+
+class FindingPyfuncModel(mlflow.pyfunc.PythonModel):
+    """Serves a FindingClassifier: one row per sentence in, area and polarity out."""
+
+    def load_context(self, context):
+        self.finding_model = load_finding_model(context.artifacts[FINDING_MODEL_ARTIFACT])
+
+    # pd.DataFrame is what MLflow hands over once it has enforced the logged signature; MLflow
+    # treats this hint as "no type-hint validation", so the logged signature stays in charge.
+    # Called directly (unwrap_python_model()), predict also takes lists and Series.
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        return predict_frame(self.finding_model, texts_from_input(model_input))
+
+
+def load_finding_model(directory):
+    """Load a saved finding model with the library's safe loaders (``models.load_model``).
+
+    Any family with the FindingClassifier interface will do (a joint fine-tuned model too).
+    """
+    from ofsted_nlp.errors import ModelLoadError
+    from ofsted_nlp.models import load_model
+
+    model = load_model(Path(directory))
+    missing = [name for name in FINDING_INTERFACE if not hasattr(model, name)]
+    if missing:
+        raise ModelLoadError(f"{directory}: {type(model).__name__} is not a finding model (lacks {missing})")
+    return model
+
+
+def texts_from_input(model_input) -> list[str]:
+    """Sentences from what pyfunc callers send: a DataFrame with a ``text`` column, a
+    Series, a list/array of strings, a ``{"text": [...]}`` dict or one string."""
+    from ofsted_nlp.errors import InputError
+
+    if isinstance(model_input, pd.DataFrame):
+        values = _text_column(model_input)
+    elif isinstance(model_input, dict):
+        if TEXT_COLUMN not in model_input:
+            raise InputError(f"input dict has no {TEXT_COLUMN!r} key")
+        values = model_input[TEXT_COLUMN]
+    elif isinstance(model_input, str):
+        values = [model_input]
+    else:
+        values = model_input
+    if isinstance(values, str):
+        values = [values]
+    values = list(np.asarray(values, dtype=object).reshape(-1))
+    for position, value in enumerate(values):
+        if not isinstance(value, str):
+            raise InputError(f"row {position}: expected a sentence (str), got {type(value).__name__}")
+    return values
+
+
+def _text_column(frame: pd.DataFrame):
+    from ofsted_nlp.errors import InputError
+
+    if TEXT_COLUMN in frame.columns:
+        return frame[TEXT_COLUMN]
+    # A single unnamed column (e.g. the "inputs" request form) is taken as the text.
+    if frame.shape[1] == 1:
+        return frame.iloc[:, 0]
+    raise InputError(f"input has no {TEXT_COLUMN!r} column (columns: {list(frame.columns)})")
+
+
+def output_columns(area_classes, polarity_classes) -> list[str]:
+    """Column order of ``predict_frame``; tracking.py builds the logged signature from it."""
+    return [
+        TEXT_COLUMN,
+        "area",
+        "polarity",
+        "area_confidence",
+        "polarity_confidence",
+        *probability_columns(area_classes),
+        *probability_columns(polarity_classes),
+    ]
+
+
+def probability_columns(classes) -> list[str]:
+    return [f"{PROBABILITY_PREFIX}{label}" for label in classes]
+
+
+def predict_frame(finding_model, texts: list[str]) -> pd.DataFrame:
+    """One row per text: predicted area and polarity, their confidences, every class probability."""
+    area_classes = [str(c) for c in finding_model.area_classes_]
+    polarity_classes = [str(c) for c in finding_model.polarity_classes_]
+    columns = output_columns(area_classes, polarity_classes)
+    if not texts:
+        # Estimators reject zero-row input; an empty request deserves an empty answer.
+        return pd.DataFrame({name: pd.Series(dtype=_column_dtype(name)) for name in columns})
+
+    area_proba, polarity_proba = (np.asarray(p, dtype=float) for p in finding_model.predict_proba(texts))
+    # Labels are the most probable class, as in FindingClassifier.predict; taking them from the
+    # probabilities costs one forward pass instead of two.
+    data = {
+        TEXT_COLUMN: list(texts),
+        "area": [area_classes[i] for i in area_proba.argmax(axis=1)],
+        "polarity": [polarity_classes[i] for i in polarity_proba.argmax(axis=1)],
+        "area_confidence": area_proba.max(axis=1),
+        "polarity_confidence": polarity_proba.max(axis=1),
+    }
+    data.update(zip(probability_columns(area_classes), area_proba.T))
+    data.update(zip(probability_columns(polarity_classes), polarity_proba.T))
+    return pd.DataFrame(data, columns=columns)
+
+
+def _column_dtype(name: str) -> str:
+    return "object" if name in (TEXT_COLUMN, *TASKS) else "float64"
+
+
+# MLflow executes this file under a generated module name and reads the model set here. A plain
+# import (tracking.py uses the helpers above) must not register a model as a side effect.
+if __name__ != "ofsted_nlp.mlflow_model":
+    mlflow.models.set_model(FindingPyfuncModel())
