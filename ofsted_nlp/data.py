@@ -16,6 +16,7 @@ from .labels import ANNOTATOR_ONLY_AREA, AREAS, POLARITIES
 SPLITS = ("train", "validation", "test")
 GOLD_FILE = "gold.jsonl"
 SPLITS_FILE = "splits.json"
+DATA_VERSION = "1.0.0"  # bump when gold labels or splits change; the content hash is data_version()
 
 
 def labelled_data_dir() -> Path:
@@ -97,8 +98,9 @@ def load_dataset(directory: str | Path | None = None, include_none_area: bool = 
     dd = datasets.DatasetDict({
         split: datasets.Dataset.from_list([encode(r) for r in split_rows_],
                                           features=features,
-                                          info=datasets.DatasetInfo(version=datasets.Version("1.0.0"),
-                                                                    description=f"ofsted_nlp gold {version}"))
+                                          info=datasets.DatasetInfo(version=datasets.Version(DATA_VERSION),
+                                                                    description=f"ofsted_nlp gold, content hash {version}",
+                                                                    features=features))
         for split, split_rows_ in by_split.items()
     })
     return dd

@@ -1,0 +1,120 @@
+"""What every experiment shares: the gold splits, evaluation, MLflow logging, results files.
+
+Each experiment trains on `train`, may tune on `validation`, and reports on the
+fixed `test` reports (labelled_data/splits.json), which it never trains or tunes on.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ofsted_nlp import data, evaluate, tracking  # noqa: E402
+
+RESULTS_DIR = ROOT / "experiments" / "results"
+MODELS_DIR = ROOT / "runs"
+EXPERIMENT = "ofsted-nlp"
+REGISTERED_MODEL = "ofsted-nlp-finding"
+SEED = 20261123
+
+
+def seed_everything(seed: int = SEED) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except ImportError:
+        pass
+
+
+@dataclass
+class Split:
+    ids: list[str]
+    texts: list[str]
+    areas: list[str]
+    polarities: list[str]
+    report_ids: list[str]
+
+
+def load_gold() -> dict[str, Split]:
+    dd = data.load_dataset()
+    out = {}
+    for name, ds in dd.items():
+        texts, areas, pols = data.texts_and_labels(ds)
+        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]))
+    return out
+
+
+def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | None = None,
+                   fit=None, log_model: bool = True, tags: dict | None = None, description: str = "") -> dict:
+    """Fit `model` (a FindingClassifier-like object) on train, evaluate on validation and test, log it all.
+
+    `fit(model, train)` overrides the default `model.fit(texts, areas, polarities)`.
+    """
+    seed_everything()
+    splits = splits or load_gold()
+    train = splits["train"]
+    with tracking.start_run(EXPERIMENT, run_name=name, params={**params, "data_version": data.data_version(),
+                                                                "n_train": len(train.texts)},
+                            tags={"description": description, **(tags or {})}) as run:
+        t0 = time.perf_counter()
+        if fit is None:
+            model.fit(train.texts, train.areas, train.polarities)
+        else:
+            fit(model, train)
+        train_seconds = time.perf_counter() - t0
+        results = {"name": name, "params": params, "train_seconds": round(train_seconds, 1),
+                   "run_id": run.info.run_id, "description": description}
+        for split_name in ("validation", "test"):
+            split = splits[split_name]
+            t0 = time.perf_counter()
+            areas_pred, pols_pred = model.predict(split.texts)
+            infer = time.perf_counter() - t0
+            metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
+                                                     list(pols_pred), groups=split.report_ids)
+            metrics["sentences_per_second"] = len(split.texts) / max(infer, 1e-9)
+            tracking.log_evaluation({"area": split.areas, "polarity": split.polarities},
+                                    {"area": list(areas_pred), "polarity": list(pols_pred)},
+                                    split.texts, ids=split.ids, metrics={f"{split_name}_{k}": v for k, v in metrics.items()},
+                                    split=split_name)
+            results[split_name] = metrics
+        import mlflow
+
+        mlflow.log_metric("train_seconds", train_seconds)
+        if log_model and hasattr(model, "save"):
+            model_dir = MODELS_DIR / name / "model"
+            model.save(model_dir)
+            tracking.log_finding_model(model_dir)
+            results["model_dir"] = str(model_dir.relative_to(ROOT))
+    write_results(name, results)
+    print_summary(results)
+    return results
+
+
+def write_results(name: str, results: dict) -> None:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=float) + "\n")
+    os.replace(tmp, path)
+
+
+def print_summary(results: dict) -> None:
+    t = results["test"]
+    print(f"{results['name']}: test area macro-F1 {t['area_macro_f1']:.3f} "
+          f"[{t['area_macro_f1_ci_low']:.3f}, {t['area_macro_f1_ci_high']:.3f}], "
+          f"polarity macro-F1 {t['polarity_macro_f1']:.3f} "
+          f"[{t['polarity_macro_f1_ci_low']:.3f}, {t['polarity_macro_f1_ci_high']:.3f}], "
+          f"train {results['train_seconds']} s")

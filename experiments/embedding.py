@@ -1,0 +1,26 @@
+"""Frozen all-MiniLM-L6-v2 sentence embeddings (the packaged weights) with a logistic-regression head.
+
+Run: python experiments/embedding.py [--encoder PATH_OR_ID]
+"""
+import argparse
+
+from common import run_experiment
+
+from ofsted_nlp.models import FindingClassifier
+from ofsted_nlp.models.embedding import EmbeddingClassifier
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--encoder", default=None, help="local path or model id (default: the packaged MiniLM)")
+    ap.add_argument("--C", type=float, default=4.0)
+    args = ap.parse_args()
+    model = FindingClassifier(EmbeddingClassifier(encoder=args.encoder, C=args.C),
+                              EmbeddingClassifier(encoder=args.encoder, C=args.C))
+    run_experiment("minilm_embedding_logreg", model, {"encoder": args.encoder or "packaged all-MiniLM-L6-v2",
+                                                      "C": args.C},
+                   description="frozen MiniLM embeddings + logistic regression, gold only")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""How well a model does, sentence by sentence and against Ofsted's own grades.
+
+Sentence level: macro-F1, per-class precision/recall/F1 and accuracy, with
+bootstrap confidence intervals resampled by report (sentences of one report
+are not independent). Report level: each area's findings are aggregated into
+a score and compared with the grade Ofsted gave that area.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .labels import AREAS, GRADE_SCORE, GRADES, POLARITIES
+
+
+def classification_metrics(y_true, y_pred, labels) -> dict:
+    """Accuracy, macro-F1 and per-class precision/recall/F1/support as a flat dict."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    y_true, y_pred = list(y_true), list(y_pred)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(labels), zero_division=0)
+    out = {"accuracy": float(accuracy_score(y_true, y_pred)),
+           "macro_f1": float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))}
+    for i, label in enumerate(labels):
+        out[f"{label}_precision"] = float(p[i])
+        out[f"{label}_recall"] = float(r[i])
+        out[f"{label}_f1"] = float(f[i])
+        out[f"{label}_support"] = int(s[i])
+    return out
+
+
+def bootstrap_ci(y_true, y_pred, labels, groups=None, n_boot: int = 1000, seed: int = 0,
+                 alpha: float = 0.05) -> dict[str, tuple[float, float]]:
+    """Percentile CIs for macro-F1 and accuracy, resampling whole groups (reports) when given."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        groups = np.arange(len(y_true))
+    groups = np.asarray(groups)
+    uniq = np.unique(groups)
+    members = {g: np.flatnonzero(groups == g) for g in uniq}
+    f1s, accs = [], []
+    for _ in range(n_boot):
+        idx = np.concatenate([members[g] for g in rng.choice(uniq, size=len(uniq), replace=True)])
+        f1s.append(f1_score(y_true[idx], y_pred[idx], labels=list(labels), average="macro", zero_division=0))
+        accs.append(accuracy_score(y_true[idx], y_pred[idx]))
+    lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
+    return {"macro_f1": (float(np.percentile(f1s, lo)), float(np.percentile(f1s, hi))),
+            "accuracy": (float(np.percentile(accs, lo)), float(np.percentile(accs, hi)))}
+
+
+def sentence_level_report(texts, areas_true, areas_pred, pols_true, pols_pred, groups, n_boot=1000) -> dict:
+    """Everything logged for one model on one split: metrics and CIs for both tasks."""
+    out = {}
+    for task, yt, yp, labels in (("area", areas_true, areas_pred, AREAS),
+                                 ("polarity", pols_true, pols_pred, POLARITIES)):
+        m = classification_metrics(yt, yp, labels)
+        ci = bootstrap_ci(yt, yp, labels, groups=groups, n_boot=n_boot)
+        out.update({f"{task}_{k}": v for k, v in m.items()})
+        for k, (lo, hi) in ci.items():
+            out[f"{task}_{k}_ci_low"] = lo
+            out[f"{task}_{k}_ci_high"] = hi
+    both = [a == b and c == d for a, b, c, d in zip(areas_true, areas_pred, pols_true, pols_pred)]
+    out["joint_accuracy"] = float(np.mean(both))
+    return out
+
+
+# ---------------------------------------------------------------- report level
+
+def area_score(polarity_proba: np.ndarray, polarity_classes) -> float:
+    """Mean P(positive) minus mean P(negative) over an area's findings; 0 for no findings."""
+    if len(polarity_proba) == 0:
+        return 0.0
+    classes = list(polarity_classes)
+    pos = polarity_proba[:, classes.index("positive")]
+    neg = polarity_proba[:, classes.index("negative")]
+    return float(np.mean(pos) - np.mean(neg))
+
+
+@dataclass(frozen=True)
+class GradeThresholds:
+    """Cut-points on the area score: at or above `outstanding` -> outstanding, and so on down.
+
+    The defaults were fitted on held-out reports by experiments/report_level.py;
+    refit them for a new model with `fit_grade_thresholds`.
+    """
+
+    outstanding: float = 0.62
+    good: float = 0.35
+    requires_improvement: float = 0.0
+
+    def grade(self, score: float) -> str:
+        if score >= self.outstanding:
+            return "outstanding"
+        if score >= self.good:
+            return "good"
+        if score >= self.requires_improvement:
+            return "requires_improvement"
+        return "inadequate"
+
+
+def fit_grade_thresholds(scores, grades) -> GradeThresholds:
+    """Cut-points that maximise exact grade accuracy on (score, grade) pairs, searched on a grid."""
+    scores = np.asarray(scores, dtype=float)
+    truth = np.array([GRADE_SCORE[g] for g in grades])
+    grid = np.unique(np.quantile(scores, np.linspace(0, 1, 41)))
+    best, best_acc = GradeThresholds(), -1.0
+    for i, t3 in enumerate(grid):
+        for j in range(i, len(grid)):
+            t2 = grid[j]
+            for t1 in grid[j:]:
+                pred = np.where(scores >= t1, 1, np.where(scores >= t2, 2, np.where(scores >= t3, 3, 4)))
+                acc = float(np.mean(pred == truth))
+                if acc > best_acc:
+                    best_acc, best = acc, GradeThresholds(float(t1), float(t2), float(t3))
+    return best
+
+
+def report_level_metrics(scores, grades, predicted_grades) -> dict:
+    """Spearman between score and grade (higher score, better grade), exact and within-one accuracy."""
+    from scipy.stats import spearmanr
+
+    truth = np.array([GRADE_SCORE[g] for g in grades])
+    pred = np.array([GRADE_SCORE[g] for g in predicted_grades])
+    rho = spearmanr(-np.asarray(scores, dtype=float), truth).statistic if len(set(truth)) > 1 else float("nan")
+    return {"spearman": float(rho), "grade_accuracy": float(np.mean(pred == truth)),
+            "grade_within_one": float(np.mean(np.abs(pred - truth) <= 1)), "n_report_areas": int(len(truth))}
+
+
+__all__ = ["classification_metrics", "bootstrap_ci", "sentence_level_report", "area_score", "GradeThresholds",
+           "fit_grade_thresholds", "report_level_metrics", "GRADES"]
