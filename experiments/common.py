@@ -18,7 +18,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ofsted_nlp import data, evaluate, tracking  # noqa: E402
+from ofsted_nlp import data, evaluate, features, tracking  # noqa: E402
+from ofsted_nlp.reports import classify_heading  # noqa: E402
 
 RESULTS_DIR = ROOT / "experiments" / "results"
 MODELS_DIR = ROOT / "runs"
@@ -46,6 +47,20 @@ class Split:
     areas: list[str]
     polarities: list[str]
     report_ids: list[str]
+    section_areas: list[str | None]
+
+    def inputs(self, input_format: str, drop_context: float = 0.0, seed: int = SEED) -> list[str]:
+        """Model inputs; with `drop_context`, that share of sentences is shown without its section."""
+        areas = list(self.section_areas)
+        if drop_context:
+            rng = np.random.default_rng(seed)
+            areas = [None if rng.random() < drop_context else a for a in areas]
+        return features.compose(self.texts, areas, input_format)
+
+
+def _section_area(heading: str) -> str | None:
+    found = classify_heading(heading or "")
+    return found[1] if found else None
 
 
 def load_gold() -> dict[str, Split]:
@@ -53,16 +68,21 @@ def load_gold() -> dict[str, Split]:
     out = {}
     for name, ds in dd.items():
         texts, areas, pols = data.texts_and_labels(ds)
-        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]))
+        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]),
+                          [_section_area(s) for s in ds["section"]])
     return out
 
 
 def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | None = None,
-                   fit=None, log_model: bool = True, tags: dict | None = None, description: str = "") -> dict:
+                   fit=None, log_model: bool = True, tags: dict | None = None, description: str = "",
+                   input_format: str = features.PLAIN, drop_context: float = 0.25) -> dict:
     """Fit `model` (a FindingClassifier-like object) on train, evaluate on validation and test, log it all.
 
-    `fit(model, train)` overrides the default `model.fit(texts, areas, polarities)`.
+    `fit(model, train)` overrides the default `model.fit(texts, areas, polarities)`. With the
+    section-context input format, the model is also scored on test sentences shown without their
+    section (`test_no_context`), as a user's loose sentences are.
     """
+    params = {**params, "input_format": input_format}
     seed_everything()
     splits = splits or load_gold()
     train = splits["train"]
@@ -70,17 +90,25 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
                                                                 "n_train": len(train.texts)},
                             tags={"description": description, **(tags or {})}) as run:
         t0 = time.perf_counter()
+        train_inputs = train.inputs(input_format, drop_context if input_format != features.PLAIN else 0.0)
         if fit is None:
-            model.fit(train.texts, train.areas, train.polarities)
+            model.fit(train_inputs, train.areas, train.polarities)
         else:
             fit(model, train)
         train_seconds = time.perf_counter() - t0
         results = {"name": name, "params": params, "train_seconds": round(train_seconds, 1),
                    "run_id": run.info.run_id, "description": description}
-        for split_name in ("validation", "test"):
-            split = splits[split_name]
+        evaluations = [("validation", "validation", input_format), ("test", "test", input_format)]
+        if input_format != features.PLAIN:
+            evaluations.append(("test_no_context", "test", features.SECTION_CONTEXT + ":none"))
+        for split_name, source, fmt in evaluations:
+            split = splits[source]
+            if fmt.endswith(":none"):
+                inputs = features.compose(split.texts, None, features.SECTION_CONTEXT)
+            else:
+                inputs = split.inputs(fmt)
             t0 = time.perf_counter()
-            areas_pred, pols_pred = model.predict(split.texts)
+            areas_pred, pols_pred = model.predict(inputs)
             infer = time.perf_counter() - t0
             metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
                                                      list(pols_pred), groups=split.report_ids)
@@ -96,6 +124,7 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
         if log_model and hasattr(model, "save"):
             model_dir = MODELS_DIR / name / "model"
             model.save(model_dir)
+            features.write_input_format(model_dir, input_format)
             tracking.log_finding_model(model_dir)
             results["model_dir"] = str(model_dir.relative_to(ROOT))
     write_results(name, results)

@@ -6,6 +6,7 @@ import argparse
 
 from common import run_experiment
 
+from ofsted_nlp import features
 from ofsted_nlp.models import FindingClassifier
 from ofsted_nlp.models.embedding import EmbeddingClassifier
 
@@ -17,9 +18,10 @@ def main():
     args = ap.parse_args()
     model = FindingClassifier(EmbeddingClassifier(encoder=args.encoder, C=args.C),
                               EmbeddingClassifier(encoder=args.encoder, C=args.C))
-    run_experiment("minilm_embedding_logreg", model, {"encoder": args.encoder or "packaged all-MiniLM-L6-v2",
+    run_experiment("minilm_embedding_context", model, {"encoder": args.encoder or "packaged all-MiniLM-L6-v2",
                                                       "C": args.C},
-                   description="frozen MiniLM embeddings + logistic regression, gold only")
+                   input_format=features.SECTION_CONTEXT,
+                   description="frozen MiniLM embeddings + logistic regression with section context, gold only")
 
 
 if __name__ == "__main__":

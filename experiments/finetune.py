@@ -6,6 +6,7 @@ import argparse
 
 from common import run_experiment
 
+from ofsted_nlp import features
 from ofsted_nlp.models.finetune import FineTunedClassifier
 
 
@@ -21,7 +22,8 @@ def main():
               "max_length": args.max_length, "batch_size": args.batch_size}
     model = FineTunedClassifier(encoder=args.encoder, epochs=args.epochs, lr=args.lr, max_length=args.max_length,
                                 batch_size=args.batch_size, seed=0)
-    run_experiment("minilm_finetuned", model, params, description="MiniLM fine-tuned end to end on CPU, gold only")
+    run_experiment("minilm_finetuned_context", model, params, input_format=features.SECTION_CONTEXT,
+                   description="MiniLM fine-tuned end to end on CPU with the section's area as context, gold only")
 
 
 if __name__ == "__main__":

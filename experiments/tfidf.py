@@ -4,6 +4,7 @@ Run: python experiments/tfidf.py
 """
 from common import load_gold, run_experiment, seed_everything
 
+from ofsted_nlp import features
 from ofsted_nlp.models import FindingClassifier
 from ofsted_nlp.models.tfidf import TfidfClassifier
 
@@ -33,9 +34,11 @@ def main():
     splits = load_gold()
     best = tune(splits)
     model = FindingClassifier(TfidfClassifier(C=best["area"]), TfidfClassifier(C=best["polarity"]))
-    run_experiment("tfidf_logreg", model, {"area_C": best["area"], "polarity_C": best["polarity"],
-                                           "features": "word 1-2 + char_wb 2-5 tf-idf"},
-                   splits=splits, description="TF-IDF + logistic regression, gold only")
+    params = {"area_C": best["area"], "polarity_C": best["polarity"], "features": "word 1-2 + char_wb 2-5 tf-idf"}
+    run_experiment("tfidf_logreg", model, params, splits=splits, description="TF-IDF + logistic regression, gold only")
+    model = FindingClassifier(TfidfClassifier(C=best["area"]), TfidfClassifier(C=best["polarity"]))
+    run_experiment("tfidf_logreg_context", model, params, splits=splits, input_format=features.SECTION_CONTEXT,
+                   description="TF-IDF + logistic regression with the section's area as context, gold only")
 
 
 if __name__ == "__main__":
