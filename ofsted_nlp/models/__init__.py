@@ -5,7 +5,24 @@ safe files (see base.py). ``load_model(directory)`` loads any of them.
 Importing this package does not import torch or transformers.
 """
 from .base import FAMILIES, load_model
+from .baselines import KeywordAreaClassifier, MajorityClassifier, TextBlobPolarity, VaderPolarity
+from .embedding import EmbeddingClassifier
+from .encoder import SentenceEncoder, resolve_encoder
 from .finding import FindingClassifier
+from .finetune import FineTunedClassifier
 from .tfidf import TfidfClassifier
 
-__all__ = ["FAMILIES", "FindingClassifier", "TfidfClassifier", "load_model"]
+__all__ = [
+    "EmbeddingClassifier",
+    "FAMILIES",
+    "FindingClassifier",
+    "FineTunedClassifier",
+    "KeywordAreaClassifier",
+    "MajorityClassifier",
+    "SentenceEncoder",
+    "TextBlobPolarity",
+    "TfidfClassifier",
+    "VaderPolarity",
+    "load_model",
+    "resolve_encoder",
+]

@@ -1,0 +1,107 @@
+"""Frozen all-MiniLM-L6-v2 sentence embeddings with a logistic-regression head.
+
+The encoder is not trained, so a saved model is only the head's coefficients
+plus the name of the encoder; the encoder itself is resolved again on load.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import DataError, ModelLoadError
+from .base import (
+    TextClassifier,
+    check_labels,
+    check_sample_weight,
+    check_texts,
+    load_arrays,
+    params_to_json,
+    register_family,
+    save_arrays,
+)
+from .encoder import SentenceEncoder, encoder_reference
+
+HEAD_FILE = "head.npz"
+
+
+@register_family
+class EmbeddingClassifier(TextClassifier):
+    """Logistic regression on L2-normalised mean-pooled MiniLM embeddings.
+
+    ``encoder`` is None (the packaged all-MiniLM-L6-v2), a local model directory
+    or cached model id, or a SentenceEncoder instance, which lets an area and a
+    polarity model share one loaded encoder and its last embeddings.
+    """
+
+    family = "embedding"
+
+    def __init__(self, encoder=None, C=10.0, class_weight="balanced", max_iter=2000, batch_size=32,
+                 max_length=128, num_threads=None):
+        self.encoder = encoder
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.num_threads = num_threads
+
+    def fit(self, X, y, sample_weight=None):
+        texts = check_texts(X)
+        labels = check_labels(y, len(texts))
+        weights = check_sample_weight(sample_weight, len(texts))
+        if len(set(labels)) < 2:
+            raise DataError(f"need at least two classes to fit, got only {sorted(set(labels))}")
+        self.head_ = self._new_head()
+        self.head_.fit(self._features(texts), labels, sample_weight=weights)
+        self.classes_ = np.asarray(self.head_.classes_, dtype=str)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "head_")
+        texts = check_texts(X)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return self.head_.predict_proba(self._features(texts))
+
+    def _features(self, texts: list[str]) -> np.ndarray:
+        # float64 so probabilities sum to 1 to double precision, as every other family's do.
+        return self.sentence_encoder.encode(texts).astype(np.float64)
+
+    @property
+    def sentence_encoder(self) -> SentenceEncoder:
+        """The encoder instance in use, created on first use from the ``encoder`` parameter."""
+        if isinstance(self.encoder, SentenceEncoder):
+            return self.encoder
+        current = getattr(self, "_sentence_encoder", None)
+        wanted = dict(name_or_path=self.encoder, batch_size=self.batch_size, max_length=self.max_length,
+                      num_threads=self.num_threads)
+        if current is None or any(getattr(current, k) != v for k, v in wanted.items()):
+            current = self._sentence_encoder = SentenceEncoder(**wanted)
+        return current
+
+    def _new_head(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
+
+    def _params_for_json(self) -> dict:
+        params = params_to_json(self)
+        name = self.encoder.name_or_path if isinstance(self.encoder, SentenceEncoder) else self.encoder
+        params["encoder"] = encoder_reference(name)
+        return params
+
+    def _save_state(self, directory: Path) -> dict:
+        save_arrays(directory / HEAD_FILE, coef=self.head_.coef_, intercept=self.head_.intercept_)
+        return {"files": [HEAD_FILE], "embedding_dimension": int(self.head_.coef_.shape[1])}
+
+    def _load_state(self, directory: Path, meta: dict) -> None:
+        arrays = load_arrays(directory / HEAD_FILE)
+        coef, intercept = arrays["coef"], arrays["intercept"]
+        n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if coef.ndim != 2 or coef.shape[0] != n_rows or intercept.shape != (n_rows,):
+            raise ModelLoadError(f"{directory}: head of shape {coef.shape} does not fit {len(self.classes_)} classes")
+        self.head_ = self._new_head()
+        self.head_.coef_, self.head_.intercept_ = coef, intercept
+        self.head_.classes_ = self.classes_
+        self.head_.n_features_in_ = coef.shape[1]
