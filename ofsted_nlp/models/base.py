@@ -102,8 +102,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     family: ClassVar[str]
 
     def predict(self, X) -> np.ndarray:
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)] if len(proba) else np.array([], dtype=str)
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def save(self, directory) -> Path:
         check_is_fitted(self, "classes_")

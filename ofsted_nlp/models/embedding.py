@@ -39,7 +39,7 @@ class EmbeddingClassifier(TextClassifier):
     family = "embedding"
 
     def __init__(self, encoder=None, C=10.0, class_weight="balanced", max_iter=2000, batch_size=32,
-                 max_length=128, num_threads=None):
+                 max_length=128, num_threads=1):
         self.encoder = encoder
         self.C = C
         self.class_weight = class_weight

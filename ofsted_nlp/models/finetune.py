@@ -49,13 +49,15 @@ class FineTunedClassifier(BaseEstimator):
     ``fit(texts, areas, polarities, sample_weight=None)``; ``predict(texts) ->
     (areas, polarities)``; ``predict_proba(texts) -> (area_proba, polarity_proba)``.
     ``warmup`` is a fraction of all steps when below 1, else a number of steps.
-    Training is deterministic for a given seed, data and torch build.
+    ``num_threads`` is torch's thread count while fitting and predicting (see
+    encoder.torch_threads for why it is 1 by default). Training is deterministic
+    for a given seed, data and torch build. ``history_`` records loss and speed per epoch.
     """
 
     family = "finetuned"
 
     def __init__(self, encoder=None, epochs=3, lr=5e-5, batch_size=32, max_length=96, warmup=0.1,
-                 weight_decay=0.01, dropout=0.1, class_weight="balanced", seed=0, num_threads=None,
+                 weight_decay=0.01, dropout=0.1, class_weight="balanced", seed=0, num_threads=1,
                  inference_batch_size=64):
         self.encoder = encoder
         self.epochs = epochs
@@ -147,11 +149,11 @@ class FineTunedClassifier(BaseEstimator):
         from .joint_network import pad_batch, weighted_cross_entropy
 
         area_logits, polarity_logits = network(*pad_batch(token_ids, pad_id))
-        loss = 0.0
-        for logits, (task_targets, class_weights) in zip((area_logits, polarity_logits),
-                                                         (targets["area"], targets["polarity"])):
-            loss = loss + weighted_cross_entropy(logits, task_targets[index], class_weights, sample_weights[index])
-        return loss
+        area_targets, area_class_weights = targets["area"]
+        polarity_targets, polarity_class_weights = targets["polarity"]
+        weights = sample_weights[index]
+        return (weighted_cross_entropy(area_logits, area_targets[index], area_class_weights, weights)
+                + weighted_cross_entropy(polarity_logits, polarity_targets[index], polarity_class_weights, weights))
 
     # ------------------------------------------------------------ inference
 
@@ -168,8 +170,7 @@ class FineTunedClassifier(BaseEstimator):
 
     def predict(self, texts) -> tuple[np.ndarray, np.ndarray]:
         area_proba, polarity_proba = self.predict_proba(texts)
-        return (self.area_classes_[area_proba.argmax(axis=1)] if len(area_proba) else np.array([], dtype=str),
-                self.polarity_classes_[polarity_proba.argmax(axis=1)] if len(polarity_proba) else np.array([], dtype=str))
+        return self.area_classes_[area_proba.argmax(axis=1)], self.polarity_classes_[polarity_proba.argmax(axis=1)]
 
     def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         import torch
@@ -274,8 +275,7 @@ class TaskView:
         return area_proba if self.task == "area" else polarity_proba
 
     def predict(self, X) -> np.ndarray:
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=str)
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def __repr__(self) -> str:
         return f"TaskView({self.joint!r}, {self.task!r})"

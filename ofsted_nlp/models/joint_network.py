@@ -75,10 +75,9 @@ def weighted_cross_entropy(logits, targets, class_weights, sample_weights):
 
 def optimizer_and_schedule(network: nn.Module, lr: float, weight_decay: float, total_steps: int,
                            warmup: float):
-    """AdamW without decay on biases and LayerNorm; linear warm-up then linear decay to zero."""
-    decay, no_decay = [], []
-    for name, parameter in network.named_parameters():
-        (no_decay if parameter.ndim < 2 or "LayerNorm" in name or "norm" in name.lower() else decay).append(parameter)
+    """AdamW without decay on biases and LayerNorm (the 1-d parameters); linear warm-up, then linear decay to 0."""
+    decay = [p for p in network.parameters() if p.ndim >= 2]
+    no_decay = [p for p in network.parameters() if p.ndim < 2]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=lr
     )
