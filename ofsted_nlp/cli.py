@@ -1,4 +1,8 @@
-"""The `ofsted-nlp` command."""
+"""The `ofsted-nlp` command.
+
+Exit codes: 0 ok, 1 error (bad input, unreadable file, no model; one line on stderr),
+2 usage (argparse), 3 partial (some files of a folder could not be read), 130 interrupted.
+"""
 from __future__ import annotations
 
 import argparse
@@ -67,8 +71,364 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Other modules add their subcommands here (classify, report, ...).
-_EXTRA_COMMANDS: list = []
+# --------------------------------------------------------------------------- classify and report
+
+FORMATS = ("table", "json", "jsonl", "csv")
+_STDIN = "-"
+
+
+def _register_classify_commands(sub) -> None:
+    p = sub.add_parser(
+        "classify", help="classify a sentence, a text file (one sentence a line), stdin, or a report PDF",
+        description="Classify each sentence into a service area and a polarity. INPUT is the text itself, "
+                    "a report PDF, a .txt file with one sentence per line, or - for stdin (one sentence per line).")
+    p.add_argument("input", metavar="TEXT|FILE.pdf|FILE.txt|-")
+    p.add_argument("--split", action="store_true", help="split TEXT into sentences (default: TEXT is one finding)")
+    _add_common_options(p, "table: aligned columns; json: a list; jsonl: one finding a line; csv: one finding a row")
+    p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser(
+        "report", help="summarise one report PDF: findings, counts and a predicted grade per area",
+        description="Read an inspection report PDF, classify its findings and summarise them: counts by area "
+                    "and polarity, the strongest findings, and a predicted grade per area with its evidence.")
+    p.add_argument("pdf", type=Path, metavar="FILE.pdf")
+    p.add_argument("--top", type=_non_negative_int, default=3, metavar="N",
+                   help="strongest positive and negative findings to show per area (default 3)")
+    p.add_argument("--thresholds", type=Path, metavar="FILE.json",
+                   help="grade cut points as JSON: {\"outstanding\": .., \"good\": .., \"requires_improvement\": .., "
+                        "\"min_findings\": ..}")
+    _add_common_options(p, "table: readable summary; json: report, summary and findings; "
+                           "jsonl: one area a line; csv: one area a row")
+    p.set_defaults(func=_cmd_report)
+
+
+def _add_common_options(p, format_help: str) -> None:
+    p.add_argument("--format", choices=FORMATS, default="table", help=format_help + " (default table)")
+    p.add_argument("--model", default=None,
+                   help="model directory or MLflow model URI (models:/name/1, runs:/id/model, file:///...); "
+                        "default: $OFSTED_NLP_MODEL or the model shipped with ofsted_nlp")
+    p.add_argument("--output", "-o", type=Path, default=None, metavar="FILE",
+                   help="write here (atomically) instead of stdout")
+    p.add_argument("--batch-size", type=_positive_int, default=256, help=argparse.SUPPRESS)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no warnings")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _cmd_classify(args) -> int:
+    from . import api
+
+    def run():
+        progress = False if args.quiet else None
+        source = args.input
+        if source == _STDIN:
+            findings = api._classify_lines(sys.stdin, args.model, source="<stdin>", stem=None,
+                                           batch_size=args.batch_size, progress=progress)
+        else:
+            path = _as_existing_file(source)
+            if path is not None:
+                result = api.classify(path, args.model, batch_size=args.batch_size, progress=progress)
+                findings = list(result.findings) if isinstance(result, api.ReportFindings) else result
+            else:
+                result = api.classify(source, args.model, batch_size=args.batch_size, progress=progress,
+                                      split=args.split)
+                findings = result if isinstance(result, list) else [result]
+        return _render_findings(findings, args.format)
+
+    return _run_and_write(run, args)
+
+
+def _as_existing_file(source: str) -> Path | None:
+    """The file INPUT names, None when INPUT is text; a missing *.pdf / *.txt is an error, not text."""
+    from .errors import InputError, ReportError
+
+    if len(source) > 4096 or "\n" in source or not source.strip():
+        return None
+    path = Path(source).expanduser()
+    try:
+        if path.exists():
+            return path
+    except OSError:  # e.g. a name too long for the file system: it is text
+        return None
+    looks_like_file = " " not in source.strip() and path.suffix.lower() in (".pdf", ".txt")
+    if looks_like_file:
+        if path.suffix.lower() == ".pdf":
+            raise ReportError(path, "file not found")
+        raise InputError(f"{path}: file not found")
+    return None
+
+
+def _cmd_report(args) -> int:
+    from . import api
+    from .summary import GradeThresholds
+
+    def run():
+        thresholds = None
+        if args.thresholds is not None:
+            thresholds = GradeThresholds.from_dict(_read_json(args.thresholds))
+        result = api.classify(args.pdf, args.model, batch_size=args.batch_size,
+                              progress=False if args.quiet else None, thresholds=thresholds, top_k=args.top)
+        if not isinstance(result, api.ReportFindings):
+            from .errors import ReportError
+
+            raise ReportError(args.pdf, "not a report PDF")
+        return _render_report(result, args.format)
+
+    return _run_and_write(run, args)
+
+
+def _read_json(path: Path):
+    import json
+
+    from .errors import InputError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _run_and_write(run, args) -> int:
+    """Run a command that returns its output text; warnings become one stderr line each."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not args.quiet:
+            print(f"ofsted-nlp: warning: {_one_line(message)}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        text = run()
+    try:
+        _write_output(text, args.output)
+    except OSError as exc:
+        target = args.output if args.output is not None else "stdout"
+        print(f"ofsted-nlp: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `ofsted-nlp ... | head`: the reader has what it wanted
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    _write_atomically(text, output)
+
+
+def _write_atomically(text: str, output: Path) -> None:
+    """Write to a temporary file beside ``output``, then rename it over ``output``: readers see the
+    old file or the new one, never half of one."""
+    import os
+    import tempfile
+
+    output = output.expanduser()
+    directory = output.parent if str(output.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if output.exists():
+            os.chmod(tmp, output.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, output)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _one_line(message) -> str:
+    return " ".join(str(message).split())
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _render_findings(findings, fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "jsonl":
+        import json
+
+        return "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in findings)
+    if fmt == "csv":
+        return _csv([f.to_frame_row() for f in findings])
+    return _findings_table(findings)
+
+
+def _csv(rows: list[dict]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    if rows:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _text_width(used: int) -> int | None:
+    """Room left for the text column on a terminal; None (no cut) when stdout is not one."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return max(30, shutil.get_terminal_size((120, 24)).columns - used - 1)
+
+
+def _clip(text: str, width: int | None) -> str:
+    text = " ".join(text.split())
+    if width is None or len(text) <= width:
+        return text
+    return text[:width - 1] + "…"
+
+
+def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(len(header))]
+    lines = []
+    for cells in [header] + rows:
+        out = []
+        for i, cell in enumerate(cells):
+            last = i == len(cells) - 1
+            out.append(cell if last else (cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])))
+        lines.append("  ".join(out).rstrip())
+    return lines
+
+
+def _findings_table(findings) -> str:
+    if not findings:
+        return "(no findings)\n"
+    provs = [f.provenance for f in findings]
+    columns: list[tuple[str, object]] = []
+    if any(p is not None and p.page is not None for p in provs):
+        columns += [("page", lambda f: _str(f.provenance.page if f.provenance else None)),
+                    ("para", lambda f: _str(f.provenance.paragraph_number if f.provenance else None))]
+    elif any(p is not None and p.line is not None for p in provs):
+        columns.append(("line", lambda f: _str(f.provenance.line if f.provenance else None)))
+    columns += [
+        ("area", lambda f: f.area),
+        ("polarity", lambda f: f.polarity),
+        ("conf", lambda f: f"{f.confidence:.2f}"),
+        ("domain", lambda f: "OUT" if f.out_of_domain else "ok"),
+    ]
+    rows = [[get(f) for _, get in columns] for f in findings]
+    header = [name for name, _ in columns] + ["text"]
+    used = sum(max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(header[:-1]))
+    width = _text_width(used)
+    rows = [r + [_clip(f.text, width)] for r, f in zip(rows, findings)]
+    right = {i for i, (name, _) in enumerate(columns) if name in ("page", "para", "line", "conf")}
+    lines = _table(header, rows, right)
+    n_ood = sum(f.out_of_domain for f in findings)
+    footer = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+    if n_ood:
+        footer += f", {n_ood} out of domain (not about children's services, or not English)"
+    return "\n".join(lines + ["", footer]) + "\n"
+
+
+def _str(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _render_report(result, fmt: str) -> str:
+    import json
+
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+    areas = [dict(report_id=result.report_id, **s.to_dict(with_findings=fmt == "jsonl"))
+             for s in result.summary.areas.values()]
+    if fmt == "jsonl":
+        return "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in areas)
+    if fmt == "csv":
+        rows = []
+        for a in areas:
+            counts = a.pop("counts")
+            rows.append({**a, **{f"n_{k}": v for k, v in counts.items()}})
+        return _csv(rows)
+    return _report_table(result)
+
+
+def _grade_text(grade) -> str:
+    return grade.replace("_", " ") if grade else "-"
+
+
+def _report_table(result) -> str:
+    meta, summary = result.metadata, result.summary
+    title = f"{meta.get('local_authority') or result.report_id} ({result.report_id})"
+    details = [meta.get("era"), f"published {meta['publication_date']}" if meta.get("publication_date") else None]
+    lines = [title, ", ".join(d for d in details if d),
+             f"{summary.n_findings} findings classified"
+             + (f", {summary.n_out_of_domain} left out as out of domain" if summary.n_out_of_domain else ""), ""]
+    header = ["area", "findings", "positive", "negative", "neutral", "score", "predicted", "Ofsted"]
+    rows = []
+    for s in summary.areas.values():
+        pct = (lambda x: f"{100 * x:.0f}%") if s.n_findings else (lambda x: "-")
+        rows.append([s.area, str(s.n_findings), pct(s.share_positive), pct(s.share_negative), pct(s.share_neutral),
+                     "-" if s.n_findings == 0 else f"{s.score:+.2f}", _grade_text(s.predicted_grade),
+                     _grade_text(s.ofsted_grade)])
+    lines += _table(header, rows, right={1, 2, 3, 4, 5})
+    import textwrap
+
+    rule = ("Predicted grade: score = mean P(positive) - P(negative) over the area's findings; "
+            + summary.thresholds.describe() + ".")
+    lines += [""] + textwrap.wrap(rule, width=min(100, (_text_width(0) or 100)))
+    width = _text_width(14)
+    for s in summary.areas.values():
+        if not s.n_findings:
+            continue
+        lines += ["", f"{s.area}: {s.reason}"]
+        for sign, polarity, chosen in (("+", "positive", s.top_positive), ("-", "negative", s.top_negative)):
+            for f in chosen:
+                where = _where(f)
+                lines.append(f"  {sign} {f.polarity_probs.get(polarity, 0.0):.2f} "
+                             + _clip(f"{f.text}{where}", width))
+    return "\n".join(lines) + "\n"
+
+
+def _where(finding) -> str:
+    p = finding.provenance
+    if p is None or p.page is None:
+        return ""
+    para = f", para {p.paragraph_number}" if p.paragraph_number is not None else ""
+    return f" (p. {p.page}{para})"
+
+
+# Other modules add their subcommands here: a function taking the subparsers object.
+_EXTRA_COMMANDS: list = [_register_classify_commands]
 
 
 def main(argv=None) -> int:
@@ -77,7 +437,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except OfstedNLPError as exc:
-        print(f"ofsted-nlp: error: {exc}", file=sys.stderr)
+        print(f"ofsted-nlp: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,357 @@
+"""A report's findings summed up: counts, strongest findings, and a predicted grade per area.
+
+The grade rule (deterministic, documented, reusable by evaluation)
+------------------------------------------------------------------
+For one area of one report, take the findings the model puts in that area (out-of-domain
+findings are left out, as annotators leave ``none`` sentences out of area scores):
+
+    score = mean over the findings of  P(positive) - P(negative)          (``area_score``)
+
+The score lies in [-1, 1]; it is the soft version of "share of positive findings minus share
+of negative findings". It maps to Ofsted's four-point scale by three cut points
+(``GradeThresholds``, lower bounds, best grade first):
+
+    score >= outstanding            -> outstanding
+    score >= good                   -> good
+    score >= requires_improvement   -> requires_improvement
+    otherwise                       -> inadequate
+
+and an area with fewer than ``min_findings`` findings gets no grade (None): too little evidence.
+``grade_from_score(score, thresholds)`` applies it.
+
+The default cut points (0.65 / 0.40 / 0.00, at least 3 findings) were fitted for the provisional
+default model (TF-IDF, gold train split) on the 1,290 report-areas of the corpus reports outside
+that split: the same three cut points came out of each of 5 report-grouped folds, exact grade
+accuracy 0.74 cross-validated (majority grade: 0.36), within one grade 0.996 (notes/issue5.md).
+A different model scores on a different scale: refit them (``evaluate.fit_grade_thresholds``)
+and pass your own ``GradeThresholds`` (``GradeThresholds.coerce`` also takes a dict or any
+object with the three cut points, such as ``evaluate.GradeThresholds``).
+
+Nothing here imports numpy, pandas or a model at module level.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from .errors import InputError
+from .labels import AREAS, GRADES, POLARITIES
+
+POSITIVE, NEGATIVE, NEUTRAL = "positive", "negative", "neutral"  # the three of labels.POLARITIES
+
+
+# --------------------------------------------------------------------------- grade rule
+
+
+@dataclass(frozen=True)
+class GradeThresholds:
+    """Cut points of the area score: the lowest score that still earns each grade.
+
+    ``outstanding > good > requires_improvement``; anything below ``requires_improvement`` is
+    inadequate. ``min_findings``: an area with fewer findings gets no predicted grade.
+    """
+
+    outstanding: float = 0.65
+    good: float = 0.40
+    requires_improvement: float = 0.00
+    min_findings: int = 3
+
+    def __post_init__(self):
+        cuts = (self.outstanding, self.good, self.requires_improvement)
+        for name, value in zip(("outstanding", "good", "requires_improvement"), cuts):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InputError(f"GradeThresholds.{name} must be a finite number, got {value!r}")
+        if not (self.outstanding > self.good > self.requires_improvement):
+            raise InputError(
+                "GradeThresholds must decrease: outstanding > good > requires_improvement, got "
+                f"{self.outstanding} > {self.good} > {self.requires_improvement}"
+            )
+        if isinstance(self.min_findings, bool) or not isinstance(self.min_findings, int) or self.min_findings < 0:
+            raise InputError(f"GradeThresholds.min_findings must be an int >= 0, got {self.min_findings!r}")
+
+    def grade(self, score: float, n_findings: int | None = None) -> str | None:
+        """The grade for ``score`` (None for a NaN score or, given n_findings, too few findings)."""
+        return grade_from_score(score, self, n_findings=n_findings)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def coerce(cls, value) -> GradeThresholds:
+        """A GradeThresholds from itself, a mapping (``from_dict``), or any object with the
+        attributes outstanding, good and requires_improvement (and optionally min_findings)."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, Mapping):
+            return cls.from_dict(value)
+        names = ("outstanding", "good", "requires_improvement")
+        if all(hasattr(value, name) for name in names):
+            values = {name: getattr(value, name) for name in names}
+            values = {k: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                      for k, v in values.items()}
+            return cls(**values, min_findings=getattr(value, "min_findings", cls.min_findings))
+        raise InputError(f"cannot use {type(value).__name__} as grade thresholds; expected a GradeThresholds, "
+                         "a dict, or an object with outstanding, good and requires_improvement")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> GradeThresholds:
+        """From a dict such as ``to_dict()`` wrote (e.g. thresholds fitted by the experiments)."""
+        if not isinstance(values, Mapping):
+            raise InputError(f"GradeThresholds.from_dict needs a mapping, got {type(values).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(f"unknown GradeThresholds field(s) {unknown}; expected some of {sorted(known)}")
+        return cls(**dict(values))
+
+    def describe(self) -> str:
+        return (f"score >= {self.outstanding:+.2f} outstanding, >= {self.good:+.2f} good, "
+                f">= {self.requires_improvement:+.2f} requires improvement, below that inadequate; "
+                f"no grade with fewer than {self.min_findings} findings")
+
+
+DEFAULT_THRESHOLDS = GradeThresholds()
+
+
+def area_score(polarity_probs, classes: Sequence[str] | None = None) -> float:
+    """Mean P(positive) - P(negative) over an area's findings; NaN when there are none.
+
+    ``polarity_probs`` is either a sequence of mappings label -> probability (a Finding's
+    ``polarity_probs``; Finding objects themselves are accepted too), or an array of shape
+    (n_findings, n_classes) with ``classes`` naming its columns (a model's ``polarity_classes_``).
+    A model without a positive or negative class counts that probability as 0.
+    """
+    if hasattr(polarity_probs, "shape") or (classes is not None and not _is_mapping_rows(polarity_probs)):
+        return _array_score(polarity_probs, classes)
+    total, n = 0.0, 0
+    for i, row in enumerate(polarity_probs):
+        probs = getattr(row, "polarity_probs", row)
+        if not isinstance(probs, Mapping):
+            raise InputError(f"polarity_probs[{i}] is {type(row).__name__}; expected a mapping label -> probability "
+                             "(or pass an array with classes=)")
+        total += float(probs.get(POSITIVE, 0.0)) - float(probs.get(NEGATIVE, 0.0))
+        n += 1
+    return total / n if n else math.nan
+
+
+def _is_mapping_rows(rows) -> bool:
+    try:
+        first = next(iter(rows))
+    except (StopIteration, TypeError):
+        return False
+    return isinstance(getattr(first, "polarity_probs", first), Mapping)
+
+
+def _array_score(proba, classes) -> float:
+    import numpy as np
+
+    if classes is None:
+        raise InputError("area_score: an array of probabilities needs classes= (the model's polarity_classes_)")
+    proba = np.asarray(proba, dtype=float)
+    classes = [str(c) for c in classes]
+    if proba.ndim != 2 or proba.shape[1] != len(classes):
+        raise InputError(f"area_score: probabilities of shape {proba.shape} do not match {len(classes)} classes")
+    if proba.shape[0] == 0:
+        return math.nan
+    pos = proba[:, classes.index(POSITIVE)] if POSITIVE in classes else np.zeros(len(proba))
+    neg = proba[:, classes.index(NEGATIVE)] if NEGATIVE in classes else np.zeros(len(proba))
+    return float(np.mean(pos - neg))
+
+
+def grade_from_score(score: float, thresholds: GradeThresholds | None = None,
+                     n_findings: int | None = None) -> str | None:
+    """Map an area score to a labels.GRADES value with ``thresholds`` (default DEFAULT_THRESHOLDS).
+
+    Returns None for a NaN/None score, or when ``n_findings`` is given and below
+    ``thresholds.min_findings``.
+    """
+    t = DEFAULT_THRESHOLDS if thresholds is None else GradeThresholds.coerce(thresholds)
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return None
+    if n_findings is not None and n_findings < t.min_findings:
+        return None
+    if score >= t.outstanding:
+        return GRADES[0]
+    if score >= t.good:
+        return GRADES[1]
+    if score >= t.requires_improvement:
+        return GRADES[2]
+    return GRADES[3]
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def finding_score(finding) -> float:
+    """One finding's pull on its area score: P(positive) - P(negative)."""
+    p = finding.polarity_probs
+    return float(p.get(POSITIVE, 0.0)) - float(p.get(NEGATIVE, 0.0))
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """One area of one report: what the findings say and the grade they point to.
+
+    ``evidence`` holds the findings that drove the grade: the most positive ones for
+    outstanding/good, the most negative ones for requires improvement/inadequate.
+    """
+
+    area: str
+    n_findings: int
+    counts: dict = field(hash=False)  # polarity -> number of findings
+    share_positive: float
+    share_negative: float
+    share_neutral: float
+    score: float  # NaN when the area has no findings
+    predicted_grade: str | None
+    ofsted_grade: str | None  # the grade the report states, when known
+    reason: str
+    top_positive: tuple = ()  # strongest positive findings, by P(positive)
+    top_negative: tuple = ()  # strongest negative findings, by P(negative)
+    evidence: tuple = ()
+
+    def to_dict(self, with_findings: bool = True) -> dict:
+        out = {
+            "area": self.area,
+            "n_findings": self.n_findings,
+            "counts": dict(self.counts),
+            "share_positive": self.share_positive,
+            "share_negative": self.share_negative,
+            "share_neutral": self.share_neutral,
+            "score": None if math.isnan(self.score) else self.score,
+            "predicted_grade": self.predicted_grade,
+            "ofsted_grade": self.ofsted_grade,
+            "reason": self.reason,
+        }
+        if with_findings:
+            out["top_positive"] = [_brief(f, POSITIVE) for f in self.top_positive]
+            out["top_negative"] = [_brief(f, NEGATIVE) for f in self.top_negative]
+            out["evidence"] = [_brief(f, None) for f in self.evidence]
+        return out
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """Counts by area and polarity, and an AreaSummary for every area of labels.AREAS."""
+
+    n_findings: int  # findings counted (in domain)
+    n_out_of_domain: int  # findings left out as out of domain
+    counts: dict = field(hash=False)  # area -> polarity -> n
+    areas: dict = field(hash=False)  # area -> AreaSummary
+    thresholds: GradeThresholds = DEFAULT_THRESHOLDS
+
+    @property
+    def predicted_grades(self) -> dict[str, str | None]:
+        return {area: s.predicted_grade for area, s in self.areas.items()}
+
+    def to_dict(self, with_findings: bool = True) -> dict:
+        return {
+            "n_findings": self.n_findings,
+            "n_out_of_domain": self.n_out_of_domain,
+            "counts": {a: dict(c) for a, c in self.counts.items()},
+            "areas": {a: s.to_dict(with_findings) for a, s in self.areas.items()},
+            "thresholds": self.thresholds.to_dict(),
+            "grade_rule": "score = mean P(positive) - P(negative) over the area's findings; " + self.thresholds.describe(),
+        }
+
+    def to_frame(self):
+        """One row per area (pandas DataFrame)."""
+        import pandas as pd
+
+        rows = []
+        for s in self.areas.values():
+            row = s.to_dict(with_findings=False)
+            counts = row.pop("counts")
+            rows.append({**row, **{f"n_{p}": counts[p] for p in POLARITIES}})
+        return pd.DataFrame(rows)
+
+
+def _brief(finding, polarity: str | None) -> dict:
+    prov = getattr(finding, "provenance", None)
+    out = {
+        "text": finding.text,
+        "polarity": finding.polarity,
+        "score": finding_score(finding),
+    }
+    if polarity is not None:
+        out["probability"] = float(finding.polarity_probs.get(polarity, 0.0))
+    if prov is not None:
+        out["sentence_id"] = prov.sentence_id
+        out["page"] = prov.page
+        out["paragraph_number"] = prov.paragraph_number
+    return out
+
+
+def summarise(
+    findings: Iterable,
+    thresholds: GradeThresholds | None = None,
+    top_k: int = 3,
+    ofsted_grades: Mapping[str, str | None] | None = None,
+) -> ReportSummary:
+    """Summarise findings (objects with area, polarity, polarity_probs, out_of_domain).
+
+    Every area of labels.AREAS gets an AreaSummary, with no grade when it has fewer than
+    ``thresholds.min_findings`` findings. Ties between equally strong findings keep report
+    order, so the summary is deterministic.
+    """
+    t = DEFAULT_THRESHOLDS if thresholds is None else GradeThresholds.coerce(thresholds)
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+        raise InputError(f"top_k must be an int >= 0, got {top_k!r}")
+    by_area: dict[str, list] = {area: [] for area in AREAS}
+    n_ood = 0
+    for f in findings:
+        if getattr(f, "out_of_domain", False):
+            n_ood += 1
+            continue
+        by_area.setdefault(f.area, []).append(f)
+    counts = {area: {p: sum(1 for f in fs if f.polarity == p) for p in POLARITIES} for area, fs in by_area.items()}
+    areas = {
+        area: _area_summary(area, fs, counts[area], t, top_k, (ofsted_grades or {}).get(area))
+        for area, fs in by_area.items()
+    }
+    return ReportSummary(n_findings=sum(len(fs) for fs in by_area.values()), n_out_of_domain=n_ood,
+                         counts=counts, areas=areas, thresholds=t)
+
+
+def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade) -> AreaSummary:
+    n = len(fs)
+    score = area_score(fs) if n else math.nan
+    grade = grade_from_score(score, t, n_findings=n)
+    share = {p: (counts[p] / n if n else 0.0) for p in POLARITIES}
+
+    def strongest(polarity):
+        chosen = [f for f in fs if f.polarity == polarity]
+        # sorted() is stable: equal probabilities keep report order.
+        return tuple(sorted(chosen, key=lambda f: -float(f.polarity_probs.get(polarity, 0.0)))[:top_k])
+
+    if grade in GRADES[:2]:
+        evidence = tuple(sorted(fs, key=lambda f: -finding_score(f))[:top_k])
+    elif grade in GRADES[2:]:
+        evidence = tuple(sorted(fs, key=finding_score)[:top_k])
+    else:
+        evidence = ()
+    return AreaSummary(
+        area=area, n_findings=n, counts=counts,
+        share_positive=share[POSITIVE], share_negative=share[NEGATIVE], share_neutral=share[NEUTRAL],
+        score=score, predicted_grade=grade, ofsted_grade=ofsted_grade,
+        reason=_reason(score, n, counts, grade, t),
+        top_positive=strongest(POSITIVE), top_negative=strongest(NEGATIVE), evidence=evidence,
+    )
+
+
+def _reason(score, n, counts, grade, t: GradeThresholds) -> str:
+    if n == 0:
+        return "no findings in this area"
+    shares = (f"{counts[POSITIVE]} positive, {counts[NEGATIVE]} negative, {counts[NEUTRAL]} neutral "
+              f"of {n} finding{'s' if n != 1 else ''}")
+    if grade is None:
+        return f"score {score:+.2f} ({shares}); fewer than {t.min_findings} findings, so no grade"
+    bands = {
+        GRADES[0]: f">= {t.outstanding:+.2f}",
+        GRADES[1]: f">= {t.good:+.2f} and < {t.outstanding:+.2f}",
+        GRADES[2]: f">= {t.requires_improvement:+.2f} and < {t.good:+.2f}",
+        GRADES[3]: f"< {t.requires_improvement:+.2f}",
+    }
+    return f"score {score:+.2f} ({shares}) is {bands[grade]}: {grade.replace('_', ' ')}"
