@@ -9,6 +9,7 @@ from common import run_experiment
 from ofsted_nlp import features
 from ofsted_nlp.models import FindingClassifier
 from ofsted_nlp.models.embedding import EmbeddingClassifier
+from ofsted_nlp.models.encoder import SentenceEncoder
 
 
 def main():
@@ -16,8 +17,9 @@ def main():
     ap.add_argument("--encoder", default=None, help="local path or model id (default: the packaged MiniLM)")
     ap.add_argument("--C", type=float, default=4.0)
     args = ap.parse_args()
-    model = FindingClassifier(EmbeddingClassifier(encoder=args.encoder, C=args.C),
-                              EmbeddingClassifier(encoder=args.encoder, C=args.C))
+    shared = SentenceEncoder(args.encoder)  # one MiniLM for both heads
+    model = FindingClassifier(EmbeddingClassifier(encoder=shared, C=args.C),
+                              EmbeddingClassifier(encoder=shared, C=args.C))
     run_experiment("minilm_embedding_context", model, {"encoder": args.encoder or "packaged all-MiniLM-L6-v2",
                                                       "C": args.C},
                    input_format=features.SECTION_CONTEXT,

@@ -72,7 +72,8 @@ def out_of_fold_scores(make_model, sentences, report_ids, folds, gold_train, wea
             mask = (part.report_id == rid).to_numpy()
             for area in AREAS:
                 sel = mask & (area_pred == area)
-                scores[(rid, area)] = evaluate.area_score(pol_proba[sel], model.polarity_classes_)
+                if sel.sum() >= evaluate.GradeThresholds().min_findings:  # too few findings: no grade
+                    scores[(rid, area)] = evaluate.area_score(pol_proba[sel], list(model.polarity_classes_))
         print(f"  fold {k + 1}/{len(folds)} done")
     return scores
 
@@ -159,7 +160,7 @@ def main():
             table.to_csv(out, index=False)
             mlflow.log_artifact(str(out))
             write_results(name, {"name": name, "report_level": metrics,
-                                 "thresholds_all_reports": overall.__dict__})
+                                 "thresholds_all_reports": overall.to_dict()})
             print(f"  spearman {metrics['spearman']:.3f}, grade accuracy {metrics['grade_accuracy']:.3f}, "
                   f"within one {metrics['grade_within_one']:.3f} over {metrics['n_report_areas']} report-areas")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .labels import AREAS, GRADE_SCORE, GRADES, POLARITIES
+from .summary import GradeThresholds, area_score, grade_from_score  # the report-level score lives in summary
 
 
 def classification_metrics(y_true, y_pred, labels) -> dict:
@@ -70,52 +71,23 @@ def sentence_level_report(texts, areas_true, areas_pred, pols_true, pols_pred, g
 
 # ---------------------------------------------------------------- report level
 
-def area_score(polarity_proba: np.ndarray, polarity_classes) -> float:
-    """Mean P(positive) minus mean P(negative) over an area's findings; 0 for no findings."""
-    if len(polarity_proba) == 0:
-        return 0.0
-    classes = list(polarity_classes)
-    pos = polarity_proba[:, classes.index("positive")]
-    neg = polarity_proba[:, classes.index("negative")]
-    return float(np.mean(pos) - np.mean(neg))
-
-
-@dataclass(frozen=True)
-class GradeThresholds:
-    """Cut-points on the area score: at or above `outstanding` -> outstanding, and so on down.
-
-    The defaults were fitted on held-out reports by experiments/report_level.py;
-    refit them for a new model with `fit_grade_thresholds`.
-    """
-
-    outstanding: float = 0.62
-    good: float = 0.35
-    requires_improvement: float = 0.0
-
-    def grade(self, score: float) -> str:
-        if score >= self.outstanding:
-            return "outstanding"
-        if score >= self.good:
-            return "good"
-        if score >= self.requires_improvement:
-            return "requires_improvement"
-        return "inadequate"
-
-
 def fit_grade_thresholds(scores, grades) -> GradeThresholds:
     """Cut-points that maximise exact grade accuracy on (score, grade) pairs, searched on a grid."""
     scores = np.asarray(scores, dtype=float)
     truth = np.array([GRADE_SCORE[g] for g in grades])
+    keep = ~np.isnan(scores)
+    scores, truth = scores[keep], truth[keep]
     grid = np.unique(np.quantile(scores, np.linspace(0, 1, 41)))
     best, best_acc = GradeThresholds(), -1.0
     for i, t3 in enumerate(grid):
-        for j in range(i, len(grid)):
+        for j in range(i + 1, len(grid)):
             t2 = grid[j]
-            for t1 in grid[j:]:
+            for t1 in grid[j + 1:]:
                 pred = np.where(scores >= t1, 1, np.where(scores >= t2, 2, np.where(scores >= t3, 3, 4)))
                 acc = float(np.mean(pred == truth))
                 if acc > best_acc:
-                    best_acc, best = acc, GradeThresholds(float(t1), float(t2), float(t3))
+                    best_acc, best = acc, GradeThresholds(outstanding=float(t1), good=float(t2),
+                                                          requires_improvement=float(t3))
     return best
 
 
@@ -131,4 +103,4 @@ def report_level_metrics(scores, grades, predicted_grades) -> dict:
 
 
 __all__ = ["classification_metrics", "bootstrap_ci", "sentence_level_report", "area_score", "GradeThresholds",
-           "fit_grade_thresholds", "report_level_metrics", "GRADES"]
+           "grade_from_score", "fit_grade_thresholds", "report_level_metrics", "GRADES"]
