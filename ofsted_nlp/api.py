@@ -63,6 +63,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .features import PLAIN, compose, read_input_format
 from .errors import InputError, ModelLoadError, OfstedNLPError, ReportError
 from .labels import AREAS, POLARITIES
 from .summary import DEFAULT_THRESHOLDS, GradeThresholds, ReportSummary, summarise
@@ -544,7 +545,9 @@ def _classify_texts(texts: list[str], model, batch_size: int, progress, truncate
     finding_model = get_model(model)
     area_classes = [str(c) for c in finding_model.area_classes_]
     polarity_classes = [str(c) for c in finding_model.polarity_classes_]
-    area_proba, polarity_proba = _predict(finding_model, texts, batch_size, progress,
+    section_areas = [p.section_area if p is not None else None for p in provenance] if provenance else None
+    inputs = compose(texts, section_areas, getattr(finding_model, "input_format_", PLAIN))
+    area_proba, polarity_proba = _predict(finding_model, inputs, batch_size, progress,
                                           len(area_classes), len(polarity_classes))
     area_idx = area_proba.argmax(axis=1)
     polarity_idx = polarity_proba.argmax(axis=1)
@@ -801,7 +804,10 @@ def _load_directory(directory: str, mtime: int):
         raise ModelLoadError(f"{directory}: cannot load model ({exc})") from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelLoadError(f"{directory}: cannot load model ({type(exc).__name__}: {exc})") from exc
-    return _check_finding_model(model, directory)
+    model = _check_finding_model(model, directory)
+    # how the model was trained to read a sentence (with or without its section's area)
+    model.input_format_ = read_input_format(directory)
+    return model
 
 
 def _check_finding_model(model, where: str):
