@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import InputError, ModelLoadError
+from ..errors import DataError, InputError, ModelLoadError
 
 MODEL_FILE = "model.json"
 FINDING_MODEL_FILE = "finding_model.json"
@@ -82,6 +82,16 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise InputError("sample_weight must be finite and non-negative")
     return weights
+
+
+def check_fit_inputs(X: Any, y: Any, sample_weight: Any = None) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Texts, labels and weights of a discriminative fit, with at least two classes among the labels."""
+    texts = check_texts(X)
+    labels = check_labels(y, len(texts))
+    weights = check_sample_weight(sample_weight, len(texts))
+    if len(set(labels)) < 2:
+        raise DataError(f"need at least two classes to fit, got only {sorted(set(labels))}")
+    return texts, labels, weights
 
 
 def sorted_classes(labels: Iterable[str]) -> np.ndarray:

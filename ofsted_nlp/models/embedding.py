@@ -11,11 +11,10 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import DataError, ModelLoadError
+from ..errors import ModelLoadError
 from .base import (
     TextClassifier,
-    check_labels,
-    check_sample_weight,
+    check_fit_inputs,
     check_texts,
     load_arrays,
     params_to_json,
@@ -49,11 +48,7 @@ class EmbeddingClassifier(TextClassifier):
         self.num_threads = num_threads
 
     def fit(self, X, y, sample_weight=None):
-        texts = check_texts(X)
-        labels = check_labels(y, len(texts))
-        weights = check_sample_weight(sample_weight, len(texts))
-        if len(set(labels)) < 2:
-            raise DataError(f"need at least two classes to fit, got only {sorted(set(labels))}")
+        texts, labels, weights = check_fit_inputs(X, y, sample_weight)
         self.head_ = self._new_head()
         self.head_.fit(self._features(texts), labels, sample_weight=weights)
         self.classes_ = np.asarray(self.head_.classes_, dtype=str)

@@ -14,11 +14,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import DataError, ModelLoadError
+from ..errors import ModelLoadError
 from .base import (
     TextClassifier,
-    check_labels,
-    check_sample_weight,
+    check_fit_inputs,
     check_texts,
     load_arrays,
     read_json,
@@ -60,11 +59,7 @@ class TfidfClassifier(TextClassifier):
         self.max_iter = max_iter
 
     def fit(self, X, y, sample_weight=None):
-        texts = check_texts(X)
-        labels = check_labels(y, len(texts))
-        weights = check_sample_weight(sample_weight, len(texts))
-        if len(set(labels)) < 2:
-            raise DataError(f"need at least two classes to fit, got only {sorted(set(labels))}")
+        texts, labels, weights = check_fit_inputs(X, y, sample_weight)
         self.features_ = self._new_features()
         matrix = self.features_.fit_transform(texts)
         self.classifier_ = self._new_classifier()
