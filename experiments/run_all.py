@@ -11,7 +11,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SUITE = ["baselines.py", "tfidf.py", "weak_supervision.py", "embedding.py", "finetune.py", "report_level.py"]
+SUITE = ["baselines.py", "tfidf.py", "weak_supervision.py", "weak_context.py", "embedding.py", "finetune.py",
+         "report_level.py", "select_default.py"]
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 ROWS = [  # (results file, label in the table)
@@ -20,7 +21,8 @@ ROWS = [  # (results file, label in the table)
     ("baseline_keywords_vader", "Keyword area + VADER polarity"),
     ("tfidf_logreg", "TF-IDF + logistic regression"),
     ("tfidf_logreg_weak", "TF-IDF + logistic regression, gold + weak section labels"),
-    ("tfidf_logreg_context", "TF-IDF + logistic regression, section context"),
+    ("tfidf_logreg_context", "TF-IDF + logistic regression, section context (shipped default)"),
+    ("tfidf_logreg_context_weak", "TF-IDF + logistic regression, section context, gold + weak"),
     ("minilm_embedding_context", "MiniLM embeddings + logistic regression, section context"),
     ("minilm_finetuned_context", "MiniLM fine-tuned (CPU), section context"),
 ]
