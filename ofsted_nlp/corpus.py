@@ -15,6 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OfstedNLPError, ReportError
+from .labels import JUDGEMENTS
+
+
+# Column order of the two tables (also their columns when no report could be read).
+SENTENCE_COLUMNS = [
+    "id", "text", "report_id", "section", "section_kind", "section_area", "paragraph", "paragraph_number",
+    "page", "start", "end", "local_authority", "publication_date", "era", "section_grade",
+]
+REPORT_COLUMNS = [
+    "report_id", "path", "local_authority", "publication_date", "inspection_start", "inspection_end",
+    "lead_inspector", "era", "n_sentences", *[f"grade_{j}" for j in JUDGEMENTS], "file", "source_url", "urn",
+]
 
 
 @dataclass
@@ -86,8 +98,8 @@ def build_corpus(folder: str | Path, out_dir: str | Path, workers: int | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     sentences_path = out_dir / "sentences.parquet"
     reports_path = out_dir / "reports.parquet"
-    _atomic_parquet(pd.DataFrame(sentence_rows), sentences_path)
-    _atomic_parquet(pd.DataFrame(report_rows), reports_path)
+    _write_tables({sentences_path: pd.DataFrame(sentence_rows, columns=SENTENCE_COLUMNS),
+                   reports_path: pd.DataFrame(report_rows, columns=REPORT_COLUMNS)})
     return CorpusResult(sentences_path, reports_path, len(report_rows), len(sentence_rows), failures)
 
 
@@ -99,11 +111,19 @@ def _section_grade(meta: dict, area: str | None) -> str | None:
     return meta.get(f"grade_{area}")
 
 
-def _atomic_parquet(df, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _write_tables(tables: dict) -> None:
+    """Write every table to a temporary file beside its target, then rename them all.
+
+    A failure or an interruption while writing leaves the targets as they were
+    (absent, or the previous complete corpus) and no temporary file behind.
+    """
+    tmps = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in tables}
     try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        for path, df in tables.items():
+            df.to_parquet(tmps[path], index=False)
+        for path, tmp in tmps.items():
+            os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for tmp in tmps.values():
+            if tmp.exists():
+                tmp.unlink()

@@ -43,7 +43,7 @@ class Paragraph:
     number: int | None
     page: int
     text: str
-    kind: str  # "numbered", "bullet" or "text"
+    kind: str  # "numbered", "bullet", "text" or "subheading" (a run-in heading: no sentences)
     sentences: list[Sentence] = field(default_factory=list)
 
 
@@ -124,24 +124,32 @@ SECTION_KINDS = FINDING_SECTION_KINDS + ("front_matter", "contents", "about_insp
 # Order matters: the first pattern that matches a heading decides it.
 _HEADING_RULES: list[tuple[re.Pattern, str, str | None]] = [
     (re.compile(r"^contents\b"), "contents", None),
+    # SIF front-page titles name every judgement: they open no judgement section.
+    (re.compile(r"inspection of services for children in need|^review of the effectiveness of the local "
+                r"safeguarding|^inspection of (?:the )?local authority arrangements|"
+                r"^inspection of (?:looked after children|safeguarding)"), "front_matter", None),
     (re.compile(r"summary for children"), "summary_for_children", None),
-    (re.compile(r"what the inspection judgements mean|information about this inspection|"
-                r"about this inspection|the inspection judgements and what they mean|"
+    (re.compile(r"what the (?:local authority |lscb )?inspection judge?ments mean|"
+                r"information about (?:this|the) (?:local authority |lscb )?(?:inspection|review)|"
+                r"about this inspection|the inspection judge?ments and what they mean|"
                 r"record of main findings|^the inspection team"), "about_inspection", None),
-    (re.compile(r"information about this local authority|service information|"
+    (re.compile(r"information about (?:this|the) (?:local authority )?area|"
+                r"information about (?:this|the) local authority|service information|local authority context|"
                 r"^children living in this area|^child protection in this area|"
                 r"^children looked after in this area|^other ofsted inspections|"
-                r"^other information about this area|^previous ofsted inspections|^local leadership"),
+                r"^other information about this area|previous ofsted inspections|^local leadership"),
      "context", None),
-    (re.compile(r"what needs to improve|need to improve\?|^recommendations|^areas for improvement"),
+    (re.compile(r"what needs to improve|need to improve\?|^recommendations|^areas for improvement|"
+                r"^priority and immediate action"),
      "what_needs_to_improve", None),
-    (re.compile(r"local authority.s strengths"), "strengths", None),
+    (re.compile(r"local authority.s strengths|local authority has the following strengths"), "strengths", None),
     (re.compile(r"progress since the last inspection"), "progress", None),
-    (re.compile(r"local safeguarding children board|\blscb\b"), "lscb", "leadership"),
+    (re.compile(r"local safeguarding children\b|\b[a-z]{0,3}scb\b"), "lscb", "leadership"),
     (re.compile(r"progress of care leavers|experiences? and progress of care leavers|"
-                r"judgement about the experience and progress of care leavers"),
+                r"graded judgement (?:about|for) (?:the )?(?:experiences? and progress of )?care leavers"),
      "judgement", "care_leavers"),
-    (re.compile(r"adoption performance"), "judgement", "children_in_care"),
+    (re.compile(r"adoption performance|graded judgement (?:about|for) (?:the )?adoption"), "judgement",
+     "children_in_care"),
     (re.compile(r"need (of )?help and|need help\b|help and protection"), "judgement", "help_and_protection"),
     (re.compile(r"children (in care|looked after)|looked after children|achieving permanence|"
                 r"overall effectiveness of services for looked|^outcomes for looked|^quality of provision|"
@@ -149,16 +157,13 @@ _HEADING_RULES: list[tuple[re.Pattern, str, str | None]] = [
      "judgement", "children_in_care"),
     (re.compile(r"impact of leaders|leadership,? management|^leadership and management"),
      "judgement", "leadership"),
-    (re.compile(r"^executive summary|^summary of findings|^summary$"), "summary", None),
+    (re.compile(r"^executive summary|summary of (?:key )?findings|^summary$|\bbecause:?$"), "summary", None),
 ]
 
-_JUDGEMENT_OF_AREA_HEADING = {
-    "help_and_protection": "help_and_protection",
-    "children_in_care": "children_in_care",
-    "care_leavers": "care_leavers",
-    "leadership": "leadership",
-}
-
+# A judgement's own heading, as opposed to a sub-heading that merely names an area.
+_JUDGEMENT_TITLE = re.compile(r"^(?:inspection judgements about the local authority )?(?:the )?"
+                              r"(?:experiences? and progress of|impact of leaders|graded judgement|"
+                              r"leadership, management and governance)")
 
 def classify_heading(heading: str) -> tuple[str, str | None] | None:
     """(section kind, area) for a heading, or None when it names no known section."""
@@ -170,7 +175,7 @@ def classify_heading(heading: str) -> tuple[str, str | None] | None:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.replace("\u00a0", " ").replace("’", "'").replace("‘", "'").split())
+    return " ".join(text.replace("\u00a0", " ").replace("’", "'").replace("‘", "'").replace("`", "'").split())
 
 
 # --------------------------------------------------------------------------
@@ -190,32 +195,48 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
     A full stop ends a sentence only when the next word starts with a capital or
     a digit, and not after an abbreviation ("e.g.", "Dr") or an initial ("J. Smith").
+    A reference in brackets after a full stop ("... plans. (Paragraph 30)") stays
+    with the sentence before it.
     """
-    spans = []
+    ends = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
         end = m.end()
+        if end <= start:
+            continue
         if text[m.start()] == ".":
             word = re.search(r"([A-Za-z.]+)\.$", text[start:m.start() + 1])
             token = word.group(1).lower() if word else ""
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                 continue
-        seg = text[start:end].strip()
-        if seg:
-            s = start + (len(text[start:end]) - len(text[start:end].lstrip()))
+        ref = _TRAILING_REF.match(text, end)
+        if ref:
+            end = ref.end()
+        ends.append(end)
+        start = end
+    spans = []
+    start = 0
+    for end in ends + [len(text.rstrip())]:
+        seg = text[start:end]
+        if seg.strip():
+            s = start + (len(seg) - len(seg.lstrip()))
             spans.append((s, end))
         start = end
-    if text[start:].strip():
-        s = start + (len(text[start:]) - len(text[start:].lstrip()))
-        spans.append((s, len(text.rstrip())))
     return spans
+
+
+# "(Outcome one, National Framework)", "(Paragraph 30 and 112)", "(Recommendation)"
+_TRAILING_REF = re.compile(r"\s*\((?:paragraphs?|paras?\.?|outcome|recommendations?|see)\b[^()]{0,80}\)[.;]?(?=\s|$)",
+                           re.I)
 
 
 # --------------------------------------------------------------------------
 # PDF layout: lines with their font, filtered of headers, footers and footnotes.
 
-_BULLETS = "◼•▪●■◆➢➤–"
-_NUMBERED = re.compile(r"^(\d{1,3})\.\s*(?=\S)")
+_BULLETS = "◼•▪●■◆➢➤"
+_DASHES = "–-−―—"  # dashes mark list items in the statistics of the SIF context sections
+# "36. Early help ..." (but not "49.4% of children", a figure that begins a line)
+_NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+|(?=[A-Z‘'\"]))(?=\S)")
 _NUMBER_ONLY = re.compile(r"^(\d{1,3})\.$")
 
 
@@ -223,25 +244,76 @@ _NUMBER_ONLY = re.compile(r"^(\d{1,3})\.$")
 class _Line:
     page: int
     x0: float
+    x1: float
     y0: float
     y1: float
     size: float
     bold: bool
     text: str
+    edge: bool = False  # near the top or bottom edge of its page
 
 
 def _is_bullet_char(ch: str) -> bool:
     return ch in _BULLETS or "\uf000" <= ch <= "\uf0ff"
 
 
+def _bullet_marker(text: str) -> bool:
+    """Whether a line starts with a list marker: a bullet glyph, or a dash standing alone."""
+    if not text:
+        return False
+    return _is_bullet_char(text[0]) or (text[0] in _DASHES and (len(text) == 1 or text[1].isspace()))
+
+
+def _reading_order(blocks: list[dict], height: float) -> list[dict]:
+    """pymupdf's block order, except that a heading it gives far below where it stands is put back in place.
+
+    The content stream usually runs down the page, but now and then a heading is drawn after the text
+    under it ("Recommendations" last on its page). Such a heading (one bold line, the last block of the
+    page), in the column of the blocks before it and well above them, moves before the first of them
+    that starts below it. Other
+    blocks keep pymupdf's order: table cells beside each other (the grade after its label), margins.
+    """
+    def text_top(block):  # where its first line with text starts (blocks may open with blank lines)
+        tops = [ln["bbox"][1] for ln in block.get("lines", []) if any(s["text"].strip() for s in ln["spans"])]
+        return min(tops) if tops else None
+
+    def is_heading(block):  # one line of bold text
+        lines = [ln for ln in block.get("lines", []) if any(s["text"].strip() for s in ln["spans"])]
+        return len(lines) == 1 and all(s["flags"] & 16 or "bold" in s["font"].lower()
+                                       for s in lines[0]["spans"] if s["text"].strip())
+
+    def in_body(block):
+        top = text_top(block)
+        return top is not None and 0.072 * height < top and block["bbox"][3] < 0.935 * height
+
+    last_body = max((i for i, b in enumerate(blocks) if in_body(b)), default=None)
+    out: list[dict] = []
+    for k, block in enumerate(blocks):
+        x0, _, x1, y1 = block["bbox"]
+        y0 = block["_top"] = text_top(block)
+        body = in_body(block)
+        if body and k == last_body and is_heading(block):  # the page's last block, drawn after the rest
+            above = [i for i, b in enumerate(out) if b.get("_body") and b["_top"] > y0 + 20
+                     and b["bbox"][0] < x1 and x0 < b["bbox"][2]]
+            if above and max(out[i]["bbox"][3] for i in above) > y1 + 40:
+                block["_body"] = True
+                out.insert(above[0], block)
+                continue
+        block["_body"] = bool(body)
+        out.append(block)
+    return out
+
+
 def _page_lines(page, page_no: int) -> list[_Line]:
     lines = []
-    for block in page.get_text("dict", sort=False)["blocks"]:
+    for block in _reading_order(page.get_text("dict", sort=False)["blocks"], page.rect.height):
         for line in block.get("lines", []):
             spans = [s for s in line["spans"] if s["text"].strip()]
             if not spans:
                 continue
-            main = max(s["size"] for s in spans)
+            # a bullet glyph is often set larger than its text
+            main = max((s["size"] for s in spans if any(c.isalnum() for c in s["text"])),
+                       default=max(s["size"] for s in spans))
             # superscript footnote markers ("improve?1") are small raised spans
             kept = [s for s in spans if not (s["flags"] & 1 and s["size"] < 0.8 * main)]
             text = "".join(s["text"] for s in line["spans"] if s in kept or not s["text"].strip())
@@ -249,7 +321,8 @@ def _page_lines(page, page_no: int) -> list[_Line]:
             if not text:
                 continue
             bold = all((s["flags"] & 16) or "bold" in s["font"].lower() for s in kept)
-            lines.append(_Line(page_no, line["bbox"][0], line["bbox"][1], line["bbox"][3], main, bold, text))
+            lines.append(_Line(page_no, line["bbox"][0], line["bbox"][2], line["bbox"][1], line["bbox"][3], main, bold,
+                               text))
     return lines
 
 
@@ -261,24 +334,48 @@ def _body_size(lines: list[_Line]) -> float:
     return float(max(weight, key=weight.get)) if weight else 12.0
 
 
-def _content_lines(doc) -> list[_Line]:
+# Ofsted's boilerplate: the inside front cover and the back cover. From the first
+# of these lines to the end of its page, nothing is report text.
+_BOILERPLATE = re.compile(
+    r"^(?:The Office for Standards in Education, Children.s Services and Skills(?: \(Ofsted\))?(?: regulates.*)?$|"
+    r"If you would like a copy of this document in a different format|© Crown copyright|"
+    r"You may reuse this information|This document may be reproduced|Piccadilly Gate$)")
+
+
+def _content_lines(doc) -> tuple[list[_Line], float]:
     raw = []
+    band: dict[str, set[int]] = {}  # text near the top or bottom edge -> pages it is on
     for i, page in enumerate(doc):
         h = page.rect.height
+        in_boilerplate = False
         for ln in _page_lines(page, i + 1):
             # running headers and footers, and the page number, sit in the margins
             if ln.y1 < 0.072 * h or ln.y0 > 0.935 * h:
                 continue
+            in_boilerplate = in_boilerplate or bool(_BOILERPLATE.match(ln.text))
+            if in_boilerplate:
+                continue
+            ln.edge = ln.y0 < 0.09 * h or ln.y1 > 0.92 * h
+            if ln.edge:
+                band.setdefault(_running_key(ln.text), set()).add(i)
             raw.append(ln)
     body = _body_size(raw)
+    # a line repeated near the edge of several pages is a running header or footer
+    running = {k for k, pages in band.items() if len(pages) >= 3 and len(k) > 3}
     out = []
     for ln in raw:
         if ln.size < body - 1.2:  # footnotes, small print and the back cover
             continue
         if re.fullmatch(r"\d{1,3}", ln.text) and (ln.size > body + 2 or ln.x0 > 400):
             continue
+        if ln.edge and _running_key(ln.text) in running and not (ln.bold and ln.size >= body - 0.6):
+            continue  # (a heading that happens to open several pages stays)
         out.append(ln)
     return out, body
+
+
+def _running_key(text: str) -> str:
+    return re.sub(r"[\d\s]+", " ", text).strip().lower()
 
 
 # --------------------------------------------------------------------------
@@ -344,17 +441,17 @@ def parse_grades(front: str, full: str, era: str) -> dict[str, str]:
             "overall_effectiveness": r"overall effectiveness",
         }
         # From 2023 ILACS judges care leavers apart from children in care.
-        if not re.search(r"progress of care leavers", f, re.I):
+        if not re.search(r"progress of (?:children )?care leavers", f, re.I):
             rules["children_in_care"] = r"children in care and care\s+leavers"
         else:
             rules["children_in_care"] = r"experiences and progress of children in care(?! and)"
-            rules["care_leavers"] = r"experiences and progress of care leavers"
+            rules["care_leavers"] = r"experiences and progress of (?:children )?care leavers"
         for judgement, label in rules.items():
             g = _grade_after(label, f)
             if g:
                 grades[judgement] = g
     elif era == "sif":
-        m = re.search(r"(?:overall judgement is (?:that )?(?:children's services (?:in [^.]{2,60}? )?)?|"
+        m = re.search(r"(?:overall judgement is (?:that )?(?:children's services? (?:in [^.]{2,60}? )?)?|"
                       r"children's services in [^.]{2,60}? )(?:are |is )?" + _GRADE_WORDS, f, re.I)
         if m:
             grades["overall_effectiveness"] = _grade(m.group(1))
@@ -374,10 +471,17 @@ def parse_grades(front: str, full: str, era: str) -> dict[str, str]:
         if m:
             grades["lscb"] = _grade(m.group(1))
     elif era == "pre_sif":
+        # The 2012-13 inspections of looked after children services: their overall
+        # effectiveness is the children-in-care judgement, beside leadership and management.
         n = _norm(full)
         m = re.search(r"overall effectiveness[^.]{0,120}?grade\s*\d\s*\(" + _GRADE_WORDS, n, re.I)
         if m:
             grades["overall_effectiveness"] = _grade(m.group(1))
+            if re.search(r"inspection of looked after children", f, re.I):
+                grades["children_in_care"] = grades["overall_effectiveness"]
+        m = re.search(r"leadership and management\s*(?:grade\s*\d\s*\()?" + _GRADE_WORDS, n, re.I)
+        if m:
+            grades["leadership"] = _grade(m.group(1))
     return grades
 
 
@@ -387,11 +491,15 @@ def detect_era(front: str) -> str | None:
         "children looked after and achieving permanence" in f
     ):
         return "sif"
+    # Under the SIF an LSCB review was sometimes published on its own.
+    if re.search(r"review of the effectiveness of the local safeguarding children board", f):
+        return "sif"
     if "inspection of looked after children" in f or "inspection of safeguarding" in f:
         return "pre_sif"
     if re.search(r"children's social care services|local authority children's services|"
                  r"children's services inspection|impact of leaders on social work practice", f):
-        if "overall effectiveness" in f:
+        # after April 2026 reports still mention an earlier overall effectiveness grade, but do not give one
+        if re.search(r"overall effectiveness\s*:?\s*" + _GRADE_WORDS, f):
             return "ilacs"
         return "ilacs_2026"
     return None
@@ -439,6 +547,10 @@ class _ParaBuilder:
     kind: str
     parts: list[str]
     last_y1: float
+    sub_area: str | None = None
+    x_first: float = 0.0  # where its first line starts
+    x_cont: float | None = None  # where its continuation lines start
+    marker_in_line: bool = False  # its number or bullet starts its first line (continuations may hang)
 
     def text(self) -> str:
         out = ""
@@ -453,103 +565,274 @@ class _ParaBuilder:
 
 
 _END_PUNCT = re.compile(r"[.!?:;][’'\")\]]*$")
+_SENTENCE_CLOSE = re.compile(r"[.!?][’'\")\]]*$")
+
+
+def _grade_in_heading(text: str) -> str | None:
+    text = re.sub(r"\s+(?:executive )?summary:?$", "", text, flags=re.I)  # "... Good Summary"
+    g = re.search(_GRADE_WORDS + r"\)?\.?\s*$", text, re.I) or re.search(r":\s*" + _GRADE_WORDS, text, re.I) or \
+        re.search(r"is that (?:it|they) (?:is |are )?" + _GRADE_WORDS, text, re.I)
+    return _grade(g.group(1)) if g else None
+
+
+def _is_grade_only(text: str) -> bool:
+    return len(text) < 45 and normalise_grade(text.strip(" :.")) is not None
+
+
+def _is_heading_line(ln: _Line, body: float, prev_plain_heading: _Line | None) -> bool:
+    """Whether a line is (part of) a heading: bold body-size text, or larger text that names a section.
+
+    Some layouts set headings in large regular type; large regular type is also
+    used for whole paragraphs (the summary for children), so a large regular
+    line is a heading only when it names a known section, is title-sized, or
+    continues the heading line just above it.
+    """
+    text = ln.text
+    if len(text) >= 160 or _NUMBERED.match(text) or _NUMBER_ONLY.match(text) or text.isdigit() or \
+            _bullet_marker(text):
+        return False
+    if ln.bold and ln.size >= body - 0.6:
+        return True
+    if ln.size < body + 1.5 or len(text) >= 100 or re.search(r"[.;]\s+\S", text):
+        return False
+    if (ln.size >= body + 6 or classify_heading(text) is not None) and not text[0].islower() \
+            and not text.endswith((".", ",")):
+        return True
+    p = prev_plain_heading
+    return p is not None and p.page == ln.page and -0.3 * ln.size <= ln.y0 - p.y1 < 0.6 * ln.size and \
+        abs(p.size - ln.size) < 0.5 and len(text) < 60 and not text.endswith(",")
+
+
+def _is_subheading(b: "_ParaBuilder") -> bool:
+    """A one-line paragraph of a few words with no closing punctuation: a run-in heading."""
+    if b.kind != "text" or len(b.parts) != 1:
+        return False
+    text = b.parts[0].strip()
+    return bool(text) and len(text.split()) <= 14 and not _END_PUNCT.search(text) and not text[0].islower() \
+        and not re.search(r"\d{2,}", text)
 
 
 def _build_sections(lines: list[_Line], body: float, era: str) -> list[tuple[str, str, str | None, str | None, list]]:
     """Group lines into sections of paragraphs. Returns (heading, kind, area, grade, [_ParaBuilder])."""
     sections = []
     heading, kind, area, grade = "Front matter", "front_matter", None, None
+    section_size, section_page = body, 1
     paras: list[_ParaBuilder] = []
     pending_heading: list[_Line] = []
     sub_area: str | None = None
+    # SIF reports of 2014-15 print each judgement's title in a two-column table
+    # ("Key judgement | Judgement grade") in body text, with the grade beside it.
+    table_row: list[_Line] | None = None
+    await_grade = False
+    last_judgement: tuple | None = None  # (heading, kind, area, grade) of the last judgement or LSCB section
     last_grade_line_idx = None
     if era in ("ilacs", "ilacs_2026"):
         # the headline summary starts after the grade table on page 1
         for i, ln in enumerate(lines):
             if ln.page > 1:
                 break
-            if len(ln.text) < 45 and normalise_grade(ln.text) and not ln.text.lower().startswith("good practice"):
+            if len(ln.text) < 45 and normalise_grade(ln.text) and not ln.text.lower().startswith("good practice") \
+                    and not ln.bold:  # (a judgement heading's grade, on page 1 of a short report, is bold)
                 last_grade_line_idx = i
 
     def close_section():
         nonlocal paras
+        if paras and _is_subheading(paras[-1]):
+            paras[-1].kind = "subheading"
         if paras:
             sections.append((heading, kind, area, grade, paras))
         paras = []
 
+    def open_section(text, new_kind, new_area, new_grade, size, page):
+        nonlocal heading, kind, area, grade, sub_area, section_size, section_page, await_grade, last_judgement
+        close_section()
+        heading, kind, area, grade = text, new_kind, new_area, new_grade
+        if new_kind in ("judgement", "lscb"):
+            last_judgement = (text, new_kind, new_area, new_grade)
+        section_size, section_page = size, page
+        sub_area = None
+        await_grade = new_kind == "judgement" and new_grade is None
+
     def flush_heading():
-        nonlocal heading, kind, area, grade, sub_area, pending_heading
+        nonlocal sub_area, pending_heading, table_row, last_judgement
         if not pending_heading:
             return
         text = _norm(" ".join(l.text for l in pending_heading))
-        big = max(l.size for l in pending_heading) > body + 0.9
+        size = max(l.size for l in pending_heading)
+        page = pending_heading[0].page
+        big = size > body + 0.9
         pending_heading = []
+        low = text.lower().replace("’", "'")
+        m_table = re.search(r"(?:^|\s)key judgements?(?: judgement| inspection)?(?: grade)?$", low)
+        if m_table:  # the table's header row, perhaps after the judgement's own heading
+            table_row = []
+            text, low = text[:m_table.start()].strip(), low[:m_table.start()].strip()
+            if not text or re.fullmatch(r"inspection judgements about the local authority", low):
+                return
         found = classify_heading(text)
-        if found is None:
-            if big and kind not in ("front_matter",):
-                close_section()
-                heading, kind, area, grade = text, "other", None, None
+        # The contents page lists every heading; the boilerplate on what the
+        # judgements mean has its own sub-headings.
+        if kind == "contents" and page == section_page:
+            return
+        if kind == "about_inspection" and size < section_size - 0.5 and (
+                found is None or found[0] not in ("about_inspection", "contents")):
+            return
+        if found is None or found[0] == "front_matter":
+            if re.fullmatch(r"(?:inspection )?findings:?", low):
+                # SIF: "Summary" then "Inspection findings" within one judgement; the
+                # LSCB review puts its recommendations between the two.
+                if kind in ("judgement", "lscb"):
+                    return
+                if last_judgement is not None:
+                    open_section(f"{last_judgement[0]}: {text}", *last_judgement[1:], size, page)
+                    return
+            if big and kind != "front_matter" and found is None:
+                open_section(text, "other", None, None, size, page)
             sub_area = None
             return
         new_kind, new_area = found
+        if kind == "front_matter" and page == 1 and new_kind in ("judgement", "lscb"):
+            # the front page's table of judgements; a review of the LSCB alone goes on
+            # to its "Inspection findings" with no other heading naming the board
+            if new_kind == "lscb":
+                last_judgement = (text, new_kind, new_area, _grade_in_heading(text))
+            return
+        new_grade = _grade_in_heading(text)
         # Inside a summary or a list of recommendations, a body-size heading that
-        # names an area ("Leadership, management and governance") is a sub-heading.
-        if kind in ("what_needs_to_improve", "summary", "strengths") and not big and new_kind == "judgement":
+        # names an area ("Leadership, management and governance") is a sub-heading;
+        # a judgement's own title, or a heading carrying a grade, starts that judgement.
+        if kind in ("what_needs_to_improve", "summary", "strengths") and not big and new_kind == "judgement" \
+                and new_grade is None and not _JUDGEMENT_TITLE.match(low):
             sub_area = new_area
             return
-        if kind == "judgement" and new_kind == "judgement" and new_area == area and not big:
+        if kind == "judgement" and new_kind == "judgement" and new_area == area and not big and new_grade is None:
             return
-        # SIF judgement sections open with a body-size "Summary" sub-heading.
-        if kind in ("judgement", "lscb") and new_kind == "summary" and not big:
+        # SIF judgement and LSCB sections open with a "Summary" or "Executive summary".
+        if kind in ("judgement", "lscb") and new_kind == "summary":
             return
-        close_section()
-        heading, kind, area = text, new_kind, new_area
-        sub_area = None
-        g = re.search(_GRADE_WORDS + r"\s*$", text, re.I) or re.search(r":\s*" + _GRADE_WORDS, text, re.I) or \
-            re.search(r"is that it (?:is )?" + _GRADE_WORDS, text, re.I)
-        grade = _grade(g.group(1)) if g else None
+        open_section(text, new_kind, new_area, new_grade, size, page)
+
+    def take_table_line(ln) -> bool:
+        """Read `ln` as part of a judgement-table row; False when the table has ended."""
+        nonlocal table_row, grade
+        label, row_grade = None, None
+        if _is_grade_only(ln.text) and ln.x0 > 200 and table_row:
+            label, row_grade = _norm(" ".join(l.text for l in table_row)), ln.text
+        elif (m := re.search(r"\s" + _GRADE_WORDS + r"\s*$", ln.text, re.I)) and ln.x1 > 250:
+            # the title's last line and the grade read as one line
+            label, row_grade = _norm(" ".join([l.text for l in table_row] + [ln.text[:m.start()]])), m.group(1)
+        if label is not None:
+            found = classify_heading(label)
+            if found and found[0] == "judgement":
+                if kind == "judgement" and area == found[1] and not paras:
+                    grade = _grade(row_grade.strip(" :."))  # the table under the judgement's own heading
+                else:
+                    open_section(label, "judgement", found[1], _grade(row_grade.strip(" :.")), ln.size, ln.page)
+            table_row = None
+            return True
+        if len(table_row) < 4 and not _NUMBERED.match(ln.text) and len(ln.text) < 80 and not ln.bold and \
+                (not table_row or ln.page == table_row[-1].page):
+            table_row.append(ln)
+            return True
+        lines_back, table_row = table_row, None
+        for back in lines_back:  # not a table after all: read its lines as text
+            paras.append(_ParaBuilder(back.page, None, "text", [back.text], back.y1))
+        return False
 
     pending_number: int | None = None
+    last_number: int | None = None
+    pending_bullet = False
+    last_plain_heading: _Line | None = None
     for i, ln in enumerate(lines):
         if last_grade_line_idx is not None and i == last_grade_line_idx + 1 and kind == "front_matter":
             close_section()
             heading, kind, area, grade = "Headline summary", "headline_summary", None, None
-        is_heading = ln.bold and ln.size >= body - 0.6 and not _NUMBERED.match(ln.text) and len(ln.text) < 160
+        if table_row is not None and take_table_line(ln):
+            continue
+        # a bold word in lower case continues a heading, or a sentence ("... are" / "inadequate.")
+        is_heading = _is_heading_line(ln, body, last_plain_heading) and (
+            bool(pending_heading) or not ln.text[0].islower())
+        last_plain_heading = ln if is_heading and not ln.bold else None
         if is_heading:
-            if pending_heading and (ln.page != pending_heading[-1].page or ln.y0 - pending_heading[-1].y1 > body * 1.2):
-                flush_heading()
+            last = pending_heading[-1] if pending_heading else None
+            if last is not None and (ln.y0 - last.y1 > body * 1.2 if ln.page == last.page else
+                                     not re.match(r"(?:grade \d\s*\()?" + _GRADE_WORDS + r"\)?\.?$", ln.text, re.I)):
+                flush_heading()  # a grade alone at the top of a page belongs to the heading before it
             pending_heading.append(ln)
             continue
         flush_heading()
+        if table_row is not None and take_table_line(ln):
+            continue
         text = ln.text
+        if await_grade:
+            await_grade = False
+            if _is_grade_only(text):  # "The experiences ... protection:" then the grade on its own line
+                grade = _grade(text.strip(" :."))
+                continue
+        if len(text) == 1 and _bullet_marker(text):  # the glyph on a line of its own, its item after it
+            pending_bullet = True
+            continue
+        dash_in_prose = text[0] in _DASHES and paras and paras[-1].kind != "bullet" and \
+            paras[-1].page == ln.page and paras[-1].parts and not _END_PUNCT.search(paras[-1].parts[-1])
         m_only = _NUMBER_ONLY.match(text)
-        if m_only:
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        # "12." alone is a paragraph number only when its paragraph starts beside it;
+        # otherwise it ends a sentence ("... at the age of" / "17.")
+        if m_only and nxt is not None and nxt.page == ln.page and abs(nxt.y0 - ln.y0) < 0.5 * body \
+                and nxt.x0 >= ln.x1 - 1:
             pending_number = int(m_only.group(1))
             continue
         new_para = None
-        m_num = _NUMBERED.match(text)
+        m_num = _NUMBERED.match(text) if ln.x0 < 100 else None
+        prev = paras[-1] if paras else None
+        unfinished = prev is not None and bool(prev.parts) and not _END_PUNCT.search(prev.parts[-1]) \
+            and not _is_subheading(prev)
+        number = pending_number if pending_number is not None else int(m_num.group(1)) if m_num else None
+        if number is not None and unfinished and last_number is not None and number != last_number + 1:
+            # "... from Key Stage 2 to Key Stage" / "4. Children placed ..." continues the sentence
+            if pending_number is not None:
+                text = f"{pending_number}. {text}"
+            pending_number, m_num = None, None
         if pending_number is not None:
             new_para = _ParaBuilder(ln.page, pending_number, "numbered", [], ln.y1)
+            last_number = pending_number
             pending_number = None
-        elif m_num and ln.x0 < 100:
-            new_para = _ParaBuilder(ln.page, int(m_num.group(1)), "numbered", [], ln.y1)
+        elif m_num:
+            last_number = int(m_num.group(1))
+            new_para = _ParaBuilder(ln.page, int(m_num.group(1)), "numbered", [], ln.y1, marker_in_line=True)
             text = text[m_num.end():]
-        elif _is_bullet_char(text[0]):
-            new_para = _ParaBuilder(ln.page, None, "bullet", [], ln.y1)
-            text = text[1:].strip()
+        elif (_bullet_marker(text) and not dash_in_prose) or pending_bullet:
+            new_para = _ParaBuilder(ln.page, None, "bullet", [], ln.y1, marker_in_line=_bullet_marker(text))
+            text = text[1:].strip() if _bullet_marker(text) else text
+            pending_bullet = False
         elif not paras:
             new_para = _ParaBuilder(ln.page, None, "text", [], ln.y1)
         else:
-            prev = paras[-1]
-            if ln.page != prev.page:
-                # a paragraph broken by a page ends without punctuation
-                if _END_PUNCT.search(prev.parts[-1] if prev.parts else "."):
+            if prev.kind in ("numbered", "bullet") and ln.page == prev.page and prev.parts and \
+                    _SENTENCE_CLOSE.search(prev.parts[-1]) and \
+                    ln.x0 < (prev.x_cont if prev.x_cont is not None else prev.x_first + 8 * prev.marker_in_line) - 4:
+                # a line back at the margin after a finished list item starts a new paragraph
+                new_para = _ParaBuilder(ln.page, None, "text", [], ln.y1)
+            elif ln.page != prev.page:
+                # a paragraph broken by a page ends without a full stop (perhaps with a
+                # semicolon), and the line that continues it starts in lower case
+                if _SENTENCE_CLOSE.search(prev.parts[-1] if prev.parts else ".") and not text[:1].islower():
                     new_para = _ParaBuilder(ln.page, None, "text", [], ln.y1)
             elif ln.y0 - prev.last_y1 > 0.55 * body:
                 new_para = _ParaBuilder(ln.page, None, "text", [], ln.y1)
         if new_para is not None:
+            if paras and _is_subheading(paras[-1]):
+                # a one-line run-in heading in body type ("Quality of practice"): no
+                # sentence; where it names an area, the items after it speak for that area
+                paras[-1].kind = "subheading"
+                found = classify_heading(paras[-1].text())
+                if kind in ("what_needs_to_improve", "summary", "strengths"):
+                    sub_area = found[1] if found and found[0] == "judgement" else None
             new_para.sub_area = sub_area
+            new_para.x_first = ln.x0
             paras.append(new_para)
+        elif paras[-1].x_cont is None:
+            paras[-1].x_cont = ln.x0
         cur = paras[-1]
         if text:
             cur.parts.append(text)
@@ -558,6 +841,48 @@ def _build_sections(lines: list[_Line], body: float, era: str) -> list[tuple[str
     flush_heading()
     close_section()
     return sections
+
+
+def _is_fragment_item(b: "_ParaBuilder") -> bool:
+    """A list item that continues its lead-in rather than standing as a sentence."""
+    text = b.text()
+    if not text or b.kind not in ("bullet", "text"):
+        return False
+    if b.kind == "text" and not (text[0].islower() or text[0].isdigit()):
+        return False
+    return text[0].islower() or text[0].isdigit() or not _END_PUNCT.search(text)
+
+
+def _merge_lists(builders: list["_ParaBuilder"]) -> list["_ParaBuilder"]:
+    """Join a lead-in ending in a colon with the fragment items of its list.
+
+    "The proportion of children entitled to free school meals:" followed by the
+    items "in primary schools is 18%" and "in secondary schools is 12%." reads as
+    one sentence; items that are sentences in their own right stay apart.
+    """
+    out: list[_ParaBuilder] = []
+    i = 0
+    while i < len(builders):
+        b = builders[i]
+        i += 1
+        if b.kind in ("subheading",) or not b.text().endswith(":"):
+            out.append(b)
+            continue
+        merged = dataclasses.replace(b, parts=list(b.parts))
+        taken = 0
+        while i < len(builders) and (_is_fragment_item(builders[i]) or (
+                # the list's last item, closed with a full stop
+                taken and builders[i].kind == "bullet" and len(builders[i].text().split()) < 30
+                and not _SENTENCE_CLOSE.search(merged.text()))):
+            item = builders[i].text()
+            taken += 1
+            prev = merged.text()
+            if not prev.endswith((":", ";", ",")) and not re.search(r"\b(?:and|or)$", prev):
+                merged.parts[-1] = merged.parts[-1].rstrip(".") + ";"
+            merged.parts.append(item)
+            i += 1
+        out.append(merged)
+    return out
 
 
 def _looks_like_finding(text: str) -> bool:
@@ -609,13 +934,13 @@ def read_report(path: str | Path) -> Report:
     para_index = 0
     for heading, kind, area, grade, builders in _build_sections(lines, body, era):
         section = Section(heading=heading, kind=kind, area=area, grade=grade)
-        for b in builders:
+        for b in _merge_lists(builders):
             text = b.text()
             if not text:
                 continue
             para = Paragraph(index=para_index, number=b.number, page=b.page, text=text, kind=b.kind)
-            para_area = area or getattr(b, "sub_area", None)
-            if kind in FINDING_SECTION_KINDS:
+            para_area = area or b.sub_area
+            if kind in FINDING_SECTION_KINDS and b.kind != "subheading":
                 for k, (s, e) in enumerate(split_sentences(text)):
                     sent = text[s:e]
                     if not _looks_like_finding(sent):

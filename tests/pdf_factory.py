@@ -74,6 +74,28 @@ class _Writer:
             self._line(part, x=89)
         self.y += 4
 
+    def lines(self, lines, font="Helvetica", size=12, x=LEFT, number=None):
+        """Explicit lines (to control where each line starts), optionally numbered like a paragraph."""
+        if self.y > BOTTOM - 30:
+            self._new_page()
+        if number is not None:
+            self.c.setFont(font, size)
+            self.c.drawString(LEFT, PAGE_H - self.y - size, f"{number}.")
+            x = NUM_LEFT
+        for part in lines:
+            self._line(part, font, size, x=x)
+        self.y += 10
+
+    def row(self, left, right, font="Helvetica", size=12, right_x=303):
+        """A two-column table row: `left` lines in the first column, `right` beside the first of them."""
+        if self.y > BOTTOM - 60:
+            self._new_page()
+        top = self.y
+        for part in left:
+            self._line(part, font, size)
+        self.c.setFont(font, size)
+        self.c.drawString(right_x, PAGE_H - top - size, right)
+
     def footnote(self, text):
         self.footnotes.append(text)
 
@@ -134,7 +156,11 @@ def make_ilacs_report(path, authority="Exampleshire", grades=None, break_sentenc
     return path
 
 
-def make_sif_report(path, authority="London Borough of Example") -> Path:
+def make_sif_report(path, authority="London Borough of Example", layout="headings") -> Path:
+    """A SIF-layout report (2014-2018). `layout="table"` prints each judgement's title in a
+    "Key judgement | Judgement grade" table in body type, as the reports of 2014-15 do."""
+    if layout == "table":
+        return _make_sif_table_report(Path(path), authority)
     path = Path(path)
     w = _Writer(path, f"{authority} Inspection of services for children")
     w._line(authority)
@@ -167,5 +193,137 @@ def make_unrelated_pdf(path) -> Path:
     w = _Writer(path, "Minutes of the allotment society")
     w.heading("Minutes of the annual general meeting")
     w.text("The society discussed the price of compost and the state of the shared shed.")
+    w.close()
+    return path
+
+
+BACK_COVER = [
+    "The Office for Standards in Education, Children's Services and Skills (Ofsted)",
+    "regulates and inspects to achieve excellence in the care of children and young",
+    "people, and in education and skills for learners of all ages.",
+    "Piccadilly Gate",
+    "Store Street",
+    "Manchester",
+    "M1 2WD",
+    "T: 0300 123 1231",
+    "© Crown copyright 2015",
+]
+
+
+def _make_sif_table_report(path: Path, authority: str) -> Path:
+    w = _Writer(path, f"{authority} Inspection of services for children")
+    w._line(authority)
+    w.heading("Inspection of services for children in need of help and protection, children looked after and "
+              "care leavers and Review of the effectiveness of the Local Safeguarding Children Board")
+    w.text("Inspection date: 24 February 2015 - 18 March 2015")
+    w.text("Report published: 12 May 2015")
+    w.heading("The overall judgement is that children's services require improvement")
+    w.text("The welfare of looked after children is safeguarded and promoted.")
+    for label, grade in [("1. Children who need help and protection", "Good"),
+                         ("2. Children looked after and achieving permanence", "Requires improvement"),
+                         ("2.1 Adoption performance", "Good"),
+                         ("2.2 Experiences and progress of care leavers", "Inadequate"),
+                         ("3. Leadership, management and governance", "Requires improvement")]:
+        w._line(label, "Helvetica-Bold")
+        w._line(grade)
+    w.heading("The effectiveness of the Local Safeguarding Children Board (LSCB) requires improvement")
+    w.force_page_break()
+    w.heading("Summary of findings", 14)
+    w.text("Leaders know their services well and have a clear plan for improvement.")
+    w.heading("What does the local authority need to improve?", 14)
+    w.heading("Areas for improvement", 12)
+    w._line("Leadership, management and governance")
+    w.y += 10
+    w.numbered(1, "Ensure that performance information is accurate and used by managers to improve practice.")
+    w._line("Quality of practice")
+    w.y += 10
+    w.numbered(2, "Ensure that all plans for children are specific and reviewed on time.")
+    w.heading("Information about this local authority area", 14)
+    w.heading("Children living in this area", 12)
+    w.text("The proportion of children entitled to free school meals:")
+    w._line("\u2013 in primary schools is 18% (the national average is 19%)", x=89)
+    w._line("\u2013 in secondary schools is 12% (the national average is 13%).", x=89)
+    w.y += 10
+    w.force_page_break()
+    w.heading("Inspection judgements about the local authority", 14)
+    for title, grade, paragraphs in [
+        (["The experiences and progress of children", "who need help and protection"], "Good",
+         [(10, "Children in need of help receive good early help from a wide range of agencies."),
+          (11, "Strategy discussions are held promptly and include the right agencies.")]),
+        (["The experiences and progress of children", "looked after and achieving permanence"], "Requires improvement",
+         [(20, "Most children live in stable placements that meet their needs.")]),
+    ]:
+        w.row(["Key judgement"], "Judgement grade", font="Helvetica-Bold")
+        w.row(title, grade)
+        w.y += 10
+        w.heading("Summary", 12)
+        w.text("This summary finding is about the judgement above.")
+        w.heading("Inspection findings", 14)
+        for number, text in paragraphs:
+            w.numbered(number, text)
+    w.heading("The graded judgement for adoption performance is that it is good", 12)
+    w.numbered(21, "Adopters are recruited in good time and prepared well.")
+    w.lines(["The proportion of children looked after who do well in all three subjects was",
+             "49.4% compared with 52% for England as a whole."], number=22)
+    w.heading("The graded judgement about the experience and progress of care leavers is that it is inadequate", 12)
+    w.numbered(23, "Too many care leavers live in unsuitable accommodation.")
+    w.force_page_break()
+    w.row(["Key judgement"], "Judgement grade", font="Helvetica-Bold")
+    w.row(["Leadership, management and governance"], "Requires improvement")
+    w.y += 10
+    w.heading("Summary", 12)
+    w.numbered(30, "Senior leaders have an accurate understanding of the quality of practice.")
+    w.heading("The Local Safeguarding Children Board (LSCB)", 16)
+    w.heading("The Local Safeguarding Children Board requires improvement", 14)
+    w.heading("Executive summary", 14)
+    w.text("The board does not monitor partners well.")
+    w.heading("Recommendations", 14)
+    w.numbered(40, "Ensure that the board evaluates the impact of its training.")
+    w.heading("Inspection findings", 14)
+    w.numbered(41, "The board's annual report is published and shared with partners.")
+    w.force_page_break()
+    for line in BACK_COVER:
+        w._line(line)
+    w.close()
+    return path
+
+
+def make_ilacs_body_size_headings_report(path, authority="Sampletown") -> Path:
+    """An ILACS layout whose judgement headings are set in body-size bold, the grade on its own line,
+    straight after the bullet list of what needs to improve (as in Thurrock 2019)."""
+    path = Path(path)
+    w = _Writer(path, f"Inspection of {authority} local authority children's services")
+    w.heading(f"Inspection of {authority} local authority children's services", 14)
+    w.text("Inspection dates: 9 May to 20 May 2022")
+    w.text("Lead inspector: Jane Example, Her Majesty's Inspector")
+    w._line("Judgement", "Helvetica-Bold")
+    for label, grade in ILACS_GRADES.items():
+        for part in textwrap.wrap(label, 40):
+            w._line(part)
+        w._line(grade)
+    w.y += 10
+    w.text("Services for children in Sampletown have improved since the last inspection.")
+    w.heading("What needs to improve", 12)
+    w.bullet("Planned transitions for disabled young people.")
+    w.bullet("Timeliness of initial health assessments")
+    for title, grade, paragraphs in [
+        ("The experiences and progress of children who need help and protection:", "Requires improvement to be good",
+         [(1, "Strong partnerships in the front door serve to protect children from harm.")]),
+        ("The experiences and progress of children in care and care leavers:", "Good",
+         [(2, "Children are settled in their placements. Most children live in stable homes;")]),
+    ]:
+        w._line(title, "Helvetica-Bold")
+        w._line(grade, "Helvetica-Bold")
+        w.y += 10
+        for number, text in paragraphs:
+            w.numbered(number, text)
+    # a sentence broken by the page after a semicolon
+    w.force_page_break()
+    w._line("they are well supported by their carers.", x=NUM_LEFT)
+    w.y += 10
+    w._line("The impact of leaders on social work practice with children and families:", "Helvetica-Bold")
+    w._line("Good", "Helvetica-Bold")
+    w.y += 10
+    w.numbered(3, "Senior leaders have an accurate understanding of the quality of practice.")
     w.close()
     return path
