@@ -115,10 +115,8 @@ ILACS_GRADES = {
 }
 
 
-def make_ilacs_report(path, authority="Exampleshire", grades=None, break_sentence_across_pages=False) -> Path:
-    """An ILACS-layout report: title, dates, grade table, summary, improvements, three judgement sections."""
-    path = Path(path)
-    grades = grades or ILACS_GRADES
+def _ilacs_front_page(path: Path, authority: str, grades: dict) -> _Writer:
+    """Title, inspection dates, lead inspector and the grade table, as page 1 of an ILACS report."""
     w = _Writer(path, f"Inspection of {authority} local authority children's services")
     w.heading(f"Inspection of {authority} local authority children's services", 14)
     w.text("Inspection dates: 9 May to 20 May 2022")
@@ -129,6 +127,14 @@ def make_ilacs_report(path, authority="Exampleshire", grades=None, break_sentenc
             w._line(part)
         w._line(grade)
     w.y += 10
+    return w
+
+
+def make_ilacs_report(path, authority="Exampleshire", grades=None, break_sentence_across_pages=False) -> Path:
+    """An ILACS-layout report: title, dates, grade table, summary, improvements, three judgement sections."""
+    path = Path(path)
+    grades = grades or ILACS_GRADES
+    w = _ilacs_front_page(path, authority, grades)
     w.text("Services for children in Exampleshire have improved since the last inspection in 2019. "
            "Leaders, e.g. the director of children's services, know their service well. "
            "Dr Smith chairs the partnership board.")
@@ -292,16 +298,7 @@ def make_ilacs_body_size_headings_report(path, authority="Sampletown") -> Path:
     """An ILACS layout whose judgement headings are set in body-size bold, the grade on its own line,
     straight after the bullet list of what needs to improve (as in Thurrock 2019)."""
     path = Path(path)
-    w = _Writer(path, f"Inspection of {authority} local authority children's services")
-    w.heading(f"Inspection of {authority} local authority children's services", 14)
-    w.text("Inspection dates: 9 May to 20 May 2022")
-    w.text("Lead inspector: Jane Example, Her Majesty's Inspector")
-    w._line("Judgement", "Helvetica-Bold")
-    for label, grade in ILACS_GRADES.items():
-        for part in textwrap.wrap(label, 40):
-            w._line(part)
-        w._line(grade)
-    w.y += 10
+    w = _ilacs_front_page(path, authority, ILACS_GRADES)
     w.text("Services for children in Sampletown have improved since the last inspection.")
     w.heading("What needs to improve", 12)
     w.bullet("Planned transitions for disabled young people.")
