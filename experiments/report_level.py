@@ -21,6 +21,7 @@ from ofsted_nlp.labels import AREAS, GRADES
 from ofsted_nlp.models import FindingClassifier
 from ofsted_nlp.models.baselines import KeywordAreaClassifier, TextBlobPolarity, VaderPolarity
 from ofsted_nlp.models.tfidf import TfidfClassifier
+from ofsted_nlp.reports import grade_for_area
 
 N_FOLDS = 5
 FINDING_KINDS = {"headline_summary", "summary", "what_needs_to_improve", "strengths", "progress", "judgement",
@@ -41,13 +42,12 @@ def ensure_corpus(corpus_dir: Path) -> Path:
 
 def area_grade_pairs(reports: pd.DataFrame) -> dict[tuple[str, str], str]:
     pairs = {}
-    for r in reports.itertuples():
+    for r in reports.to_dict("records"):
+        grades = {k[len("grade_"):]: v for k, v in r.items() if k.startswith("grade_")}
         for area in AREAS:
-            grade = getattr(r, f"grade_{area}")
-            if area == "care_leavers" and not isinstance(grade, str):
-                grade = r.grade_children_in_care  # judged together with children in care (ILACS 2018-22)
-            if isinstance(grade, str) and grade in GRADES:
-                pairs[(r.report_id, area)] = grade
+            grade = grade_for_area(grades, area)
+            if grade in GRADES:
+                pairs[(r["report_id"], area)] = grade
     return pairs
 
 

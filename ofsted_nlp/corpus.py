@@ -104,11 +104,9 @@ def build_corpus(folder: str | Path, out_dir: str | Path, workers: int | None = 
 
 
 def _section_grade(meta: dict, area: str | None) -> str | None:
-    if area is None:
-        return None
-    if area == "care_leavers":
-        return meta.get("grade_care_leavers") or meta.get("grade_children_in_care")
-    return meta.get(f"grade_{area}")
+    from .reports import grade_for_area
+
+    return grade_for_area({k[len("grade_"):]: v for k, v in meta.items() if k.startswith("grade_")}, area)
 
 
 def _write_tables(tables: dict) -> None:

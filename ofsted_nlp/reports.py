@@ -17,6 +17,23 @@ from .errors import ReportError
 from .labels import JUDGEMENTS, normalise_grade
 
 
+def grade_for_area(grades, area: str | None) -> str | None:
+    """The grade, in a judgement -> grade mapping, of the judgement that covers `area`.
+
+    ILACS 2018 to 2022 judges children in care and care leavers together, so care
+    leavers fall back to the children-in-care grade there. Missing grades (None, NaN) are None.
+    """
+    def get(judgement):
+        value = grades.get(judgement)
+        return value if isinstance(value, str) else None
+
+    if area is None:
+        return None
+    if area == "care_leavers":
+        return get("care_leavers") or get("children_in_care")
+    return get(area)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a report, with where it came from."""
@@ -78,14 +95,8 @@ class Report:
         return [s for p in self.paragraphs for s in p.sentences]
 
     def grade_for_area(self, area: str) -> str | None:
-        """The grade Ofsted gave the judgement that covers `area`.
-
-        ILACS 2018 to March 2026 judges children in care and care leavers together,
-        so care leavers fall back to the children-in-care grade there.
-        """
-        if area == "care_leavers":
-            return self.grades.get("care_leavers") or self.grades.get("children_in_care")
-        return self.grades.get(area)
+        """The grade Ofsted gave the judgement that covers `area` (see `grade_for_area`)."""
+        return grade_for_area(self.grades, area)
 
     def metadata(self) -> dict:
         return {

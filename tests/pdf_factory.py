@@ -162,18 +162,24 @@ def make_ilacs_report(path, authority="Exampleshire", grades=None, break_sentenc
     return path
 
 
-def make_sif_report(path, authority="London Borough of Example", layout="headings") -> Path:
-    """A SIF-layout report (2014-2018). `layout="table"` prints each judgement's title in a
-    "Key judgement | Judgement grade" table in body type, as the reports of 2014-15 do."""
-    if layout == "table":
-        return _make_sif_table_report(Path(path), authority)
-    path = Path(path)
+def _sif_front_page(path: Path, authority: str) -> _Writer:
+    """Authority, title, inspection and publication dates, as page 1 of a SIF report."""
     w = _Writer(path, f"{authority} Inspection of services for children")
     w._line(authority)
     w.heading("Inspection of services for children in need of help and protection, children looked after and "
               "care leavers and Review of the effectiveness of the Local Safeguarding Children Board")
     w.text("Inspection date: 24 February 2015 - 18 March 2015")
     w.text("Report published: 12 May 2015")
+    return w
+
+
+def make_sif_report(path, authority="London Borough of Example", layout="headings") -> Path:
+    """A SIF-layout report (2014-2018). `layout="table"` prints each judgement's title in a
+    "Key judgement | Judgement grade" table in body type, as the reports of 2014-15 do."""
+    if layout == "table":
+        return _make_sif_table_report(Path(path), authority)
+    path = Path(path)
+    w = _sif_front_page(path, authority)
     w.heading("The overall judgement is that children's services are inadequate")
     for label, grade in [("1. Children who need help and protection", "Requires improvement"),
                          ("2. Children looked after and achieving permanence", "Inadequate"),
@@ -217,12 +223,7 @@ BACK_COVER = [
 
 
 def _make_sif_table_report(path: Path, authority: str) -> Path:
-    w = _Writer(path, f"{authority} Inspection of services for children")
-    w._line(authority)
-    w.heading("Inspection of services for children in need of help and protection, children looked after and "
-              "care leavers and Review of the effectiveness of the Local Safeguarding Children Board")
-    w.text("Inspection date: 24 February 2015 - 18 March 2015")
-    w.text("Report published: 12 May 2015")
+    w = _sif_front_page(path, authority)
     w.heading("The overall judgement is that children's services require improvement")
     w.text("The welfare of looked after children is safeguarded and promoted.")
     for label, grade in [("1. Children who need help and protection", "Good"),
