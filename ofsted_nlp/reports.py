@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import re
 from pathlib import Path
 
+from .ids import assign_ids
 from .errors import ReportError
 from .labels import JUDGEMENTS, normalise_grade
 
@@ -38,7 +39,7 @@ def grade_for_area(grades, area: str | None) -> str | None:
 class Sentence:
     """One sentence of a report, with where it came from."""
 
-    id: str  # "<report_id>:<paragraph index>:<sentence index>", stable across runs
+    id: str  # ids.sentence_id: "<report_id>:<hash of the normalised text>", stable across reader versions
     text: str
     report_id: str
     section: str  # section heading as printed, or a name for unheaded parts
@@ -957,13 +958,17 @@ def read_report(path: str | Path) -> Report:
                     if not _looks_like_finding(sent):
                         continue
                     para.sentences.append(Sentence(
-                        id=f"{report_id}:{para_index:03d}:{k:02d}", text=sent, report_id=report_id,
+                        id="", text=sent, report_id=report_id,
                         section=heading, section_kind=kind, section_area=para_area, paragraph=para_index,
                         paragraph_number=b.number, page=b.page, start=s, end=e))
             section.paragraphs.append(para)
             para_index += 1
         sections.append(section)
-    return Report(
+    report = Report(
         path=str(path), report_id=report_id, local_authority=_local_authority(front, report_id),
         publication_date=_publication_date(front, report_id), inspection_start=start, inspection_end=end,
         lead_inspector=_lead_inspector(full), era=era, grades=parse_grades(front, full, era), sections=sections)
+    ids = iter(assign_ids(report_id, [s.text for s in report.sentences]))
+    for para in report.paragraphs:
+        para.sentences[:] = [dataclasses.replace(s, id=next(ids)) for s in para.sentences]
+    return report
