@@ -19,9 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ofsted_nlp import data, evaluate, features, tracking  # noqa: E402
-from ofsted_nlp.reports import classify_heading  # noqa: E402
 
-RESULTS_DIR = ROOT / "experiments" / "results"
+RESULTS_DIR = ROOT / "results"  # experiment output, never tracked (see .gitignore)
 MODELS_DIR = ROOT / "runs"
 EXPERIMENT = "ofsted-nlp"
 REGISTERED_MODEL = "ofsted-nlp-finding"
@@ -58,18 +57,18 @@ class Split:
         return features.compose(self.texts, areas, input_format)
 
 
-def _section_area(heading: str) -> str | None:
-    found = classify_heading(heading or "")
-    return found[1] if found else None
+def load_gold(samplings: set[str] | None = None) -> dict[str, Split]:
+    """Every split of the gold data (train, validation, test, ood_dev, ood_test), optionally only some strata.
 
-
-def load_gold() -> dict[str, Split]:
+    The section's area is the one the reader recorded for the sentence (None for letters and news).
+    """
     dd = data.load_dataset()
     out = {}
     for name, ds in dd.items():
+        if samplings is not None:
+            ds = ds.filter(lambda row: row["sampling"] in samplings)
         texts, areas, pols = data.texts_and_labels(ds)
-        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]),
-                          [_section_area(s) for s in ds["section"]])
+        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]), list(ds["section_area"]))
     return out
 
 
@@ -86,9 +85,9 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
     seed_everything()
     splits = splits or load_gold()
     train = splits["train"]
-    with tracking.start_run(EXPERIMENT, run_name=name, params={**params, "data_version": data.data_version(),
-                                                                "n_train": len(train.texts)},
+    with tracking.start_run(EXPERIMENT, run_name=name, params={**params, "n_train": len(train.texts)},
                             tags={"description": description, **(tags or {})}) as run:
+        results_data_version = tracking.log_data_version()
         t0 = time.perf_counter()
         train_inputs = train.inputs(input_format, drop_context if input_format != features.PLAIN else 0.0)
         if fit is None:
@@ -97,8 +96,10 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
             fit(model, train)
         train_seconds = time.perf_counter() - t0
         results = {"name": name, "params": params, "train_seconds": round(train_seconds, 1),
-                   "run_id": run.info.run_id, "description": description}
+                   "run_id": run.info.run_id, "description": description,
+                   "data_version": results_data_version, "splits_version": data.load_splits()["version"]}
         evaluations = [("validation", "validation", input_format), ("test", "test", input_format)]
+        evaluations += [(ood, ood, input_format) for ood in data.OOD_SPLITS if splits.get(ood) and splits[ood].texts]
         if input_format != features.PLAIN:
             evaluations.append(("test_no_context", "test", features.SECTION_CONTEXT + ":none"))
         for split_name, source, fmt in evaluations:

@@ -1,109 +1,225 @@
-"""The labelled data as a `datasets.DatasetDict`, split by report.
+"""The labelled data: gold rows checked on load, frozen splits, one data version, a DatasetDict.
 
-Gold sentences live in `labelled_data/gold.jsonl`; which report belongs to
-which split is declared in `labelled_data/splits.json`. The test split is a
-fixed list of whole reports that no experiment may train or tune on.
+Gold sentences live in `labelled_data/gold.jsonl`; which publication belongs to which split is
+declared, with a version, in `labelled_data/splits.json` (whole publications: `train`,
+`validation`, `test` for inspection reports and the letters and news trained on; `ood_dev` and
+`ood_test` for the letters and news held out as an out-of-domain check). The test splits are
+never used for training, tuning or model selection.
+
+`data_version()` is the one content hash of everything a model can learn from or be scored on:
+gold, splits, weak labels, double annotation, the label audit and the collected documents.
+
+Run `python -m ofsted_nlp.data --stats` for the counts the datasheet quotes.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import DataError
-from .labels import ANNOTATOR_ONLY_AREA, AREAS, POLARITIES
+from .errors import DataError, InputError
+from .labels import AREA_CLASSES, DOCUMENT_KINDS, POLARITIES
 
 SPLITS = ("train", "validation", "test")
+OOD_SPLITS = ("ood_dev", "ood_test")
 GOLD_FILE = "gold.jsonl"
 SPLITS_FILE = "splits.json"
-DATA_VERSION = "1.0.0"  # bump when gold labels or splits change; the content hash is data_version()
+# Every file the data version covers, relative to labelled_data/ (folders: all their files).
+VERSIONED_PATHS = (GOLD_FILE, SPLITS_FILE, "weak", "double_annotation.jsonl", "audit", "documents")
+DATA_VERSION_LENGTH = 12
+SAMPLINGS = ("random", "active", "outside_findings", "care_leaver_stratum", "document")
+REQUIRED_FIELDS = ("id", "text", "area", "polarity", "report_id", "document_kind", "local_authority",
+                   "publication_date", "source_url", "section", "sampling", "annotator", "guideline_version")
 
 
 def labelled_data_dir() -> Path:
-    """The repository's labelled_data/ (the package is used from a checkout)."""
-    return Path(__file__).resolve().parent.parent / "labelled_data"
+    """`$OFSTED_NLP_DATA` when set, else the checkout's labelled_data/ beside the package."""
+    configured = os.environ.get("OFSTED_NLP_DATA")
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "labelled_data"
+
+
+# --------------------------------------------------------------------------- reading and checking
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows of a JSON-lines file; a bad line raises DataError naming the file and line."""
+    if not path.exists():
+        raise DataError(f"{path}: not found")
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+            rows.append(row)
+    return rows
+
+
+def check_gold_row(row: dict, where: str) -> None:
+    """Raise DataError (naming `where`) for a missing field, an unknown label or an empty text."""
+    missing = [f for f in REQUIRED_FIELDS if f not in row]
+    if missing:
+        raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
+    checks = (("area", AREA_CLASSES), ("polarity", POLARITIES), ("document_kind", DOCUMENT_KINDS),
+              ("sampling", SAMPLINGS))
+    for field, allowed in checks:
+        if row[field] not in allowed:
+            raise DataError(f"{where}: {field} {row[field]!r} is not one of {', '.join(allowed)}")
+    if not isinstance(row["text"], str) or not row["text"].strip():
+        raise DataError(f"{where}: empty text")
 
 
 def load_gold_rows(directory: str | Path | None = None) -> list[dict]:
+    """Every gold row, checked: valid labels and fields, unique ids."""
     path = Path(directory or labelled_data_dir()) / GOLD_FILE
-    if not path.exists():
-        raise DataError(f"{path}: gold data not found")
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    rows = read_jsonl(path)
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=1):
+        where = f"{path}:{number}"
+        check_gold_row(row, where)
+        if row["id"] in seen:
+            raise DataError(f"{where}: id {row['id']} repeats line {seen[row['id']]}")
+        seen[row["id"]] = number
+    return rows
 
 
 def load_splits(directory: str | Path | None = None) -> dict[str, list[str]]:
+    """Publication ids per split (plus `version`); a publication in two splits raises DataError."""
     path = Path(directory or labelled_data_dir()) / SPLITS_FILE
     if not path.exists():
         raise DataError(f"{path}: split declaration not found")
-    with open(path, encoding="utf-8") as fh:
-        splits = json.load(fh)
-    return {k: splits[k] for k in SPLITS}
-
-
-def data_version(directory: str | Path | None = None) -> str:
-    """A short hash of the gold data and its splits, logged with every experiment."""
-    d = Path(directory or labelled_data_dir())
-    h = hashlib.sha256()
-    for name in (GOLD_FILE, SPLITS_FILE):
-        h.update((d / name).read_bytes())
-    return h.hexdigest()[:12]
+    try:
+        declared = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc.msg})") from None
+    missing = [s for s in SPLITS if s not in declared]
+    if missing:
+        raise DataError(f"{path}: no {', '.join(missing)} split")
+    splits = {s: list(declared.get(s, [])) for s in SPLITS + OOD_SPLITS}
+    where: dict[str, str] = {}
+    for split, ids in splits.items():
+        for pid in ids:
+            if pid in where:
+                raise DataError(f"{path}: {pid} is in both {where[pid]} and {split}")
+            where[pid] = split
+    return {"version": str(declared.get("version", "1")), **splits}
 
 
 def split_rows(rows: list[dict], splits: dict[str, list[str]]) -> dict[str, list[dict]]:
-    where = {rid: split for split, ids in splits.items() for rid in ids}
-    out: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    """Gold rows by split; a row whose publication is in no split raises DataError."""
+    names = [s for s in SPLITS + OOD_SPLITS if s in splits]
+    where = {pid: split for split in names for pid in splits[split]}
+    out: dict[str, list[dict]] = {s: [] for s in names}
     for row in rows:
         split = where.get(row["report_id"])
         if split is None:
-            raise DataError(f"report {row['report_id']} of gold sentence {row['id']} is in no split")
+            raise DataError(f"publication {row['report_id']} of gold sentence {row['id']} is in no split")
         out[split].append(row)
     return out
 
 
-def load_dataset(directory: str | Path | None = None, include_none_area: bool = False):
-    """The gold data as a DatasetDict with train, validation and test splits.
+# --------------------------------------------------------------------------- data version
 
-    Sentences an annotator marked `none` (no practice content) are left out
-    unless `include_none_area` is set; then their area is -1 (no class).
+
+def content_hash(paths_or_bytes) -> str:
+    """A short sha256 of files (a path, a folder, bytes, or an iterable of them), order-free.
+
+    Each file's name and bytes are hashed (the name says which split or table it is); folders
+    contribute all their files.
+    """
+    digests = sorted(_item_digest(name, content) for name, content in _data_items(paths_or_bytes))
+    if not digests:
+        raise InputError("content_hash needs at least one file or bytes object")
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()[:DATA_VERSION_LENGTH]
+
+
+def versioned_files(directory: str | Path | None = None) -> list[Path]:
+    """The labelled-data files and folders that exist among VERSIONED_PATHS."""
+    d = Path(directory or labelled_data_dir())
+    return [d / name for name in VERSIONED_PATHS if (d / name).exists()]
+
+
+def data_version(directory: str | Path | None = None) -> str:
+    """The content hash of gold, splits, weak labels, double annotation, audit and documents."""
+    return content_hash(versioned_files(directory))
+
+
+def _data_items(paths_or_bytes) -> Iterable[tuple[str, bytes]]:
+    if isinstance(paths_or_bytes, (bytes, bytearray, memoryview, str, os.PathLike)):
+        paths_or_bytes = [paths_or_bytes]
+    for item in paths_or_bytes:
+        if isinstance(item, (bytes, bytearray, memoryview)):
+            yield "", bytes(item)
+        else:
+            yield from _path_items(Path(item))
+
+
+def _path_items(path: Path) -> Iterable[tuple[str, bytes]]:
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            yield file.relative_to(path).as_posix(), file.read_bytes()
+    elif path.is_file():
+        yield path.name, path.read_bytes()
+    else:
+        raise InputError(f"{path}: no such labelled data file or folder")
+
+
+def _item_digest(name: str, content: bytes) -> str:
+    digest = hashlib.sha256()
+    digest.update(name.encode())
+    digest.update(b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- DatasetDict
+
+
+def _features():
+    import datasets
+
+    text = datasets.Value("string")
+    return datasets.Features({
+        "id": text, "text": text,
+        "area": datasets.ClassLabel(names=list(AREA_CLASSES)),
+        "polarity": datasets.ClassLabel(names=list(POLARITIES)),
+        "report_id": text, "document_kind": text, "local_authority": text, "publication_date": text,
+        "era": text, "section": text, "section_area": text, "sampling": text, "source_url": text,
+        "annotator": text,
+    })
+
+
+def load_dataset(directory: str | Path | None = None):
+    """The gold data as a DatasetDict: train, validation, test (and ood_dev, ood_test when declared).
+
+    `area` is a ClassLabel over labels.AREA_CLASSES (the four areas and `none`); the version and
+    content hash are in each split's `info`.
     """
     import datasets
 
-    rows = load_gold_rows(directory)
-    if not include_none_area:
-        rows = [r for r in rows if r["area"] != ANNOTATOR_ONLY_AREA]
-    features = datasets.Features({
-        "id": datasets.Value("string"),
-        "text": datasets.Value("string"),
-        "area": datasets.ClassLabel(names=list(AREAS)),
-        "polarity": datasets.ClassLabel(names=list(POLARITIES)),
-        "report_id": datasets.Value("string"),
-        "local_authority": datasets.Value("string"),
-        "publication_date": datasets.Value("string"),
-        "era": datasets.Value("string"),
-        "section": datasets.Value("string"),
-        "section_kind": datasets.Value("string"),
-        "paragraph_number": datasets.Value("int32"),
-        "page": datasets.Value("int32"),
-        "source_url": datasets.Value("string"),
-        "annotator": datasets.Value("string"),
+    features = _features()
+    splits = load_splits(directory)
+    by_split = split_rows(load_gold_rows(directory), splits)
+    info = dict(version=datasets.Version(_semver(splits["version"])), features=features,
+                description=f"ofsted_nlp gold, splits {splits['version']}, content hash {data_version(directory)}")
+    return datasets.DatasetDict({
+        split: datasets.Dataset.from_list([{k: row.get(k) for k in features} for row in rows],
+                                          features=features, info=datasets.DatasetInfo(**info))
+        for split, rows in by_split.items() if rows or split in SPLITS
     })
-    by_split = split_rows(rows, load_splits(directory))
-    version = data_version(directory)
 
-    def encode(r):
-        return {k: (r.get(k) if k not in ("area",) else (AREAS.index(r["area"]) if r["area"] in AREAS else -1))
-                for k in features}
 
-    dd = datasets.DatasetDict({
-        split: datasets.Dataset.from_list([encode(r) for r in split_rows_],
-                                          features=features,
-                                          info=datasets.DatasetInfo(version=datasets.Version(DATA_VERSION),
-                                                                    description=f"ofsted_nlp gold, content hash {version}",
-                                                                    features=features))
-        for split, split_rows_ in by_split.items()
-    })
-    return dd
+def _semver(version: str) -> str:
+    parts = (version.split(".") + ["0", "0"])[:3]
+    return ".".join(parts)
 
 
 def texts_and_labels(dataset) -> tuple[list[str], list[str], list[str]]:
@@ -112,3 +228,54 @@ def texts_and_labels(dataset) -> tuple[list[str], list[str], list[str]]:
     pol_names = dataset.features["polarity"].names
     return (list(dataset["text"]), [area_names[i] for i in dataset["area"]],
             [pol_names[i] for i in dataset["polarity"]])
+
+
+def gold_frame(directory: str | Path | None = None):
+    """All gold rows as a pandas DataFrame with a `split` column."""
+    import pandas as pd
+
+    by_split = split_rows(load_gold_rows(directory), load_splits(directory))
+    return pd.DataFrame([{**row, "split": split} for split, rows in by_split.items() for row in rows])
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def stats(directory: str | Path | None = None) -> dict:
+    """The datasheet's counts: totals, and tables by split, sampling, kind, era, year, area, polarity."""
+    import pandas as pd
+
+    frame = gold_frame(directory)
+    frame["year"] = frame.publication_date.fillna("").str[:4]
+    frame["layout"] = frame.era.fillna(frame.document_kind)
+    tables = {
+        "split x sampling": pd.crosstab(frame.split, frame.sampling, margins=True),
+        "document kind x split": pd.crosstab(frame.document_kind, frame.split, margins=True),
+        "layout (era) x split": pd.crosstab(frame.layout, frame.split, margins=True),
+        "year": frame.year.value_counts().sort_index().to_frame("sentences"),
+        "area x polarity": pd.crosstab(frame.area, frame.polarity, margins=True),
+        "split x polarity": pd.crosstab(frame.split, frame.polarity, margins=True),
+    }
+    totals = {"sentences": len(frame), "publications": frame.report_id.nunique(),
+              "reports": frame[frame.document_kind == "inspection"].report_id.nunique(),
+              "splits_version": load_splits(directory)["version"], "data_version": data_version(directory)}
+    return {"totals": totals, "tables": tables}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ofsted_nlp.data", description="The gold labelled data.")
+    parser.add_argument("--stats", action="store_true", help="print the counts the datasheet quotes")
+    parser.add_argument("--dir", type=Path, default=None, help="a labelled_data folder (default: the checkout's)")
+    args = parser.parse_args(argv)
+    if not args.stats:
+        parser.print_help()
+        return 0
+    result = stats(args.dir)
+    print(", ".join(f"{k}: {v}" for k, v in result["totals"].items()))
+    for name, table in result["tables"].items():
+        print(f"\n## {name}\n{table.to_string()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

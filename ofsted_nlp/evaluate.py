@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import AREAS, GRADE_SCORE, GRADES, POLARITIES
+from .labels import AREA_CLASSES, AREAS, GRADE_SCORE, GRADES, POLARITIES
 from .summary import GradeThresholds, area_score, grade_from_score  # the report-level score lives in summary
 
 
@@ -56,7 +56,7 @@ def bootstrap_ci(y_true, y_pred, labels, groups=None, n_boot: int = 1000, seed: 
 def sentence_level_report(texts, areas_true, areas_pred, pols_true, pols_pred, groups, n_boot=1000) -> dict:
     """Everything logged for one model on one split: metrics and CIs for both tasks."""
     out = {}
-    for task, yt, yp, labels in (("area", areas_true, areas_pred, AREAS),
+    for task, yt, yp, labels in (("area", areas_true, areas_pred, AREA_CLASSES),
                                  ("polarity", pols_true, pols_pred, POLARITIES)):
         m = classification_metrics(yt, yp, labels)
         ci = bootstrap_ci(yt, yp, labels, groups=groups, n_boot=n_boot)

@@ -1,14 +1,21 @@
 """The label sets of ofsted_nlp, defined once.
 
 Areas are the four ILACS judgements (annotation guidelines, section 1);
-polarities are section 2. ``none`` is an annotator-only area for sentences that
-say nothing about practice: it is never a model class.
+polarities are section 2. ``none`` (NOT_A_FINDING) is the area of a sentence that
+says nothing about practice (letterheads, sign-offs, how the visit was done): the
+models learn and predict it, and such sentences are returned as not findings.
 """
 from __future__ import annotations
 
 AREAS: tuple[str, ...] = ("help_and_protection", "children_in_care", "care_leavers", "leadership")
 POLARITIES: tuple[str, ...] = ("positive", "negative", "neutral")
-ANNOTATOR_ONLY_AREA = "none"
+NOT_A_FINDING = "none"
+AREA_CLASSES: tuple[str, ...] = AREAS + (NOT_A_FINDING,)  # what an area model predicts
+
+# What a publication is. Inspections carry grades; letters and news never do.
+DOCUMENT_KINDS: tuple[str, ...] = (
+    "inspection", "monitoring_visit", "focused_visit", "jtai", "other_letter", "news_or_text",
+)
 
 # Ofsted's four-point scale, best first. Score 1 = outstanding ... 4 = inadequate,
 # as Ofsted numbers them.
@@ -30,7 +37,7 @@ JUDGEMENTS: tuple[str, ...] = (
 
 ERAS: tuple[str, ...] = ("pre_sif", "sif", "ilacs", "ilacs_2026")
 
-GUIDELINE_VERSION = "1.0"
+GUIDELINE_VERSION = "1.1"  # 1.1: `none` became a class the models predict
 
 
 def normalise_grade(text: str) -> str | None:

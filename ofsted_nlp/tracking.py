@@ -9,11 +9,10 @@ mlflow and matplotlib are imported inside functions so that ``import ofsted_nlp`
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +24,6 @@ TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 # Run tag holding the URI of the model logged in the run, so register_best needs no guessing.
 MODEL_URI_TAG = "ofsted_nlp.model_uri"
 DATA_VERSION_PARAM = "data_version"
-DATA_VERSION_LENGTH = 12
 EVALUATION_ARTIFACT_DIR = "evaluation"
 # setup.cfg extras that a saved model family needs at load time; families not listed need none.
 FAMILY_EXTRAS = {
@@ -103,55 +101,26 @@ def _require_active_run():
 # --------------------------------------------------------------------------- data version
 
 
-def data_version(paths_or_bytes) -> str:
-    """A short sha256 of labelled data: a path (file or folder), bytes, or an iterable of them.
+def log_data_version(directory=None, context: str = "training") -> str:
+    """Log the labelled data's version on the active run: a param and an MLflow dataset input.
 
-    Each file's name and bytes are hashed (the name says which split it is); folders contribute
-    all their files. The result does not depend on the order items are given in.
+    The version is `data.data_version()` (gold, splits, weak labels, audit, documents): runs on
+    different data never share it. The gold table is logged through `mlflow.data` with that digest,
+    so the MLflow UI shows which data each run saw.
     """
-    digests = sorted(_item_digest(name, content) for name, content in _data_items(paths_or_bytes))
-    if not digests:
-        raise InputError("data_version needs at least one file or bytes object")
-    combined = hashlib.sha256("\n".join(digests).encode()).hexdigest()
-    return combined[:DATA_VERSION_LENGTH]
-
-
-def log_data_version(paths_or_bytes) -> str:
-    """Compute ``data_version`` and log it as the run param ``data_version``."""
     import mlflow
 
+    from . import data
+
     _require_active_run()
-    version = data_version(paths_or_bytes)
+    version = data.data_version(directory)
+    frame = data.gold_frame(directory)[["id", "text", "area", "polarity", "split"]]
+    dataset = mlflow.data.from_pandas(frame, source=str(data.labelled_data_dir() if directory is None
+                                                        else directory),
+                                      name="ofsted-nlp-gold", digest=version)
+    mlflow.log_input(dataset, context=context)
     mlflow.log_param(DATA_VERSION_PARAM, version)
     return version
-
-
-def _data_items(paths_or_bytes) -> Iterable[tuple[str, bytes]]:
-    if isinstance(paths_or_bytes, (bytes, bytearray, memoryview, str, os.PathLike)):
-        paths_or_bytes = [paths_or_bytes]
-    for item in paths_or_bytes:
-        if isinstance(item, (bytes, bytearray, memoryview)):
-            yield "", bytes(item)
-        else:
-            yield from _path_items(Path(item))
-
-
-def _path_items(path: Path) -> Iterable[tuple[str, bytes]]:
-    if path.is_dir():
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            yield file.relative_to(path).as_posix(), file.read_bytes()
-    elif path.is_file():
-        yield path.name, path.read_bytes()
-    else:
-        raise InputError(f"{path}: no such labelled data file or folder")
-
-
-def _item_digest(name: str, content: bytes) -> str:
-    digest = hashlib.sha256()
-    digest.update(name.encode())
-    digest.update(b"\0")
-    digest.update(content)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ofsted_nlp import tracking
+from ofsted_nlp import data, tracking
 from ofsted_nlp.errors import InputError, ModelLoadError, OfstedNLPError
 from ofsted_nlp.labels import AREAS, POLARITIES
 
@@ -90,12 +90,10 @@ def run_small_experiment(tmp_path: Path):
     model_dir = model.save(tmp_path / "finding_model")
     texts, areas, polarities = columns(TEST_SENTENCES)
     predicted_areas, predicted_polarities = model.predict(texts)
-    data_file = tmp_path / "gold.jsonl"
-    data_file.write_text("\n".join(json.dumps(row) for row in TEST_SENTENCES), encoding="utf-8")
 
     params = {"area_model": "tfidf", "word_ngram_range": (1, 2)}
     with tracking.start_run(EXPERIMENT, run_name="tiny-tfidf", params=params, tags={"purpose": "test"}) as run:
-        version = tracking.log_data_version([data_file])
+        version = tracking.log_data_version()
         metrics = tracking.log_evaluation(
             y_true={"area": areas, "polarity": polarities},
             y_pred={"area": list(predicted_areas), "polarity": list(predicted_polarities)},
@@ -120,7 +118,7 @@ def test_experiment_is_logged_to_a_tracking_server_and_the_model_serves_from_the
 
     run = rest_get(tracking_server, "runs/get", run_id=run_id)["run"]
     params = {p["key"]: p["value"] for p in run["data"]["params"]}
-    assert params["data_version"] == version == tracking.data_version([tmp_path / "gold.jsonl"])
+    assert params["data_version"] == version == data.data_version()
     assert params["area_model"] == "tfidf"
     assert json.loads(params["word_ngram_range"]) == [1, 2]
     logged_metrics = {m["key"]: m["value"] for m in run["data"]["metrics"]}
@@ -208,26 +206,6 @@ def test_runs_go_to_the_working_directory_store_and_do_not_pin_it(tmp_path, monk
     # mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI; start_run must not leave it behind.
     monkeypatch.chdir(second)
     assert tracking.tracking_uri() == f"sqlite:///{(second / 'mlflow.db').as_posix()}"
-
-
-def test_data_version_is_short_stable_and_content_sensitive(tmp_path):
-    (tmp_path / "train.jsonl").write_text('{"text": "a"}\n')
-    (tmp_path / "test.jsonl").write_text('{"text": "b"}\n')
-    files = [tmp_path / "train.jsonl", tmp_path / "test.jsonl"]
-    version = tracking.data_version(files)
-    assert len(version) == tracking.DATA_VERSION_LENGTH
-    assert version == tracking.data_version(list(reversed(files)))
-    assert version == tracking.data_version(tmp_path)
-    (tmp_path / "test.jsonl").write_text('{"text": "c"}\n')
-    assert tracking.data_version(files) != version
-    assert tracking.data_version(b"abc") == tracking.data_version([b"abc"]) != tracking.data_version(b"abd")
-
-
-def test_data_version_refuses_missing_files(tmp_path):
-    with pytest.raises(InputError):
-        tracking.data_version(tmp_path / "absent.jsonl")
-    with pytest.raises(InputError):
-        tracking.data_version([])
 
 
 def test_logging_outside_a_run_is_refused(tmp_path):

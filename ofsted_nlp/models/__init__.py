@@ -10,6 +10,7 @@ from .embedding import EmbeddingClassifier
 from .encoder import SentenceEncoder, resolve_encoder
 from .finding import FindingClassifier
 from .finetune import FineTunedClassifier
+from .onnx_finding import OnnxFindingClassifier, TransformerFindingTrainer
 from .tfidf import TfidfClassifier
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "FineTunedClassifier",
     "KeywordAreaClassifier",
     "MajorityClassifier",
+    "OnnxFindingClassifier",
     "SentenceEncoder",
     "TextBlobPolarity",
     "TfidfClassifier",
+    "TransformerFindingTrainer",
     "VaderPolarity",
     "load_model",
     "resolve_encoder",

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..errors import DataError, ModelLoadError
-from ..labels import AREAS, POLARITIES
+from ..labels import AREA_CLASSES, POLARITIES
 from .base import (
     FINDING_MODEL_FILE,
     FORMAT_VERSION,
@@ -25,10 +25,10 @@ POLARITY_DIR = "polarity"
 
 
 def check_finding_labels(texts: list[str], areas, polarities) -> tuple[np.ndarray, np.ndarray]:
-    """Check both label columns against labels.AREAS / POLARITIES (``none`` is never a model class)."""
+    """Check both label columns against labels.AREA_CLASSES (the areas and `none`) and POLARITIES."""
     area_labels = check_labels(areas, len(texts), "areas")
     polarity_labels = check_labels(polarities, len(texts), "polarities")
-    for name, labels, allowed in (("area", area_labels, AREAS), ("polarity", polarity_labels, POLARITIES)):
+    for name, labels, allowed in (("area", area_labels, AREA_CLASSES), ("polarity", polarity_labels, POLARITIES)):
         unknown = sorted(set(labels) - set(allowed))
         if unknown:
             raise DataError(f"unknown {name} label(s) {unknown}; expected one of {', '.join(allowed)}")

@@ -1,0 +1,164 @@
+"""Training a multi-task transformer (area incl. `none`, polarity) with the transformers `Trainer`.
+
+One encoder, mean-pooled, two linear heads; the loss is the sum of the two tasks' class-weighted,
+label-smoothed cross-entropies. Training uses `Trainer` with `DataCollatorWithPadding` and
+`group_by_length` (batches of similar length pad little, which is most of CPU training time).
+`keep_layers` drops the encoder's upper layers before training: a 3- or 4-layer student is
+almost as accurate on these short sentences and twice as fast to run.
+
+Imports torch and transformers at module level: import it only to train or export.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import AutoModel, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
+
+from .encoder import mean_pool, resolve_encoder, torch_threads
+
+
+class MultiTaskNetwork(nn.Module):
+    """Encoder -> mean pool -> dropout -> (area logits, polarity logits)."""
+
+    def __init__(self, encoder: nn.Module, n_areas: int, n_polarities: int, dropout: float = 0.1):
+        super().__init__()
+        hidden = encoder.config.hidden_size
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.area_head = nn.Linear(hidden, n_areas)
+        self.polarity_head = nn.Linear(hidden, n_polarities)
+        self.loss_weights: dict[str, torch.Tensor] = {}
+        self.label_smoothing = 0.0
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, area_labels=None, polarity_labels=None):
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        pooled = self.dropout(mean_pool(hidden, attention_mask))
+        area_logits, polarity_logits = self.area_head(pooled), self.polarity_head(pooled)
+        out = {"area_logits": area_logits, "polarity_logits": polarity_logits}
+        if area_labels is not None and polarity_labels is not None:
+            out["loss"] = (self._task_loss("area", area_logits, area_labels)
+                           + self._task_loss("polarity", polarity_logits, polarity_labels))
+        return out
+
+    def _task_loss(self, task, logits, labels):
+        weight = self.loss_weights.get(task)
+        return nn.functional.cross_entropy(logits, labels, weight=None if weight is None else weight.to(logits),
+                                           label_smoothing=self.label_smoothing)
+
+
+@dataclass
+class TrainConfig:
+    """What a training run is: every field is logged as an MLflow param."""
+
+    encoder: str | None = None
+    keep_layers: int | None = None
+    epochs: float = 4.0
+    lr: float = 8e-5
+    batch_size: int = 32
+    max_length: int = 96
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    label_smoothing: float = 0.05
+    class_weight: str | None = "balanced"
+    seed: int = 0
+    num_threads: int = 2
+    extra: dict = field(default_factory=dict)
+
+
+def balanced_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
+    """scikit-learn's class_weight='balanced', softened by a square root (full balancing over-predicts
+    the rare neutral class)."""
+    counts = np.bincount(labels, minlength=n_classes).astype(float)
+    weights = np.where(counts > 0, len(labels) / (n_classes * np.maximum(counts, 1)), 0.0)
+    return torch.tensor(np.sqrt(weights), dtype=torch.float32)
+
+
+class _Rows(torch.utils.data.Dataset):
+    def __init__(self, encodings, area_ids, polarity_ids):
+        self.encodings, self.area_ids, self.polarity_ids = encodings, area_ids, polarity_ids
+
+    def __len__(self):
+        return len(self.area_ids)
+
+    def __getitem__(self, i):
+        item = {k: v[i] for k, v in self.encodings.items()}
+        item["area_labels"] = int(self.area_ids[i])
+        item["polarity_labels"] = int(self.polarity_ids[i])
+        return item
+
+
+def load_encoder(config: TrainConfig):
+    path = resolve_encoder(config.encoder)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    encoder = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation="eager")
+    if config.keep_layers:
+        encoder.encoder.layer = encoder.encoder.layer[:config.keep_layers]
+        encoder.config.num_hidden_layers = config.keep_layers
+    return tokenizer, encoder
+
+
+def train_multitask(texts: list[str], areas: list[str], polarities: list[str], area_classes, polarity_classes,
+                    config: TrainConfig, output_dir: Path):
+    """Fine-tune; returns (network in eval mode, tokenizer, Trainer log history)."""
+    area_ids = np.array([list(area_classes).index(a) for a in areas])
+    polarity_ids = np.array([list(polarity_classes).index(p) for p in polarities])
+    with torch_threads(config.num_threads):
+        torch.manual_seed(config.seed)
+        tokenizer, encoder = load_encoder(config)
+        network = MultiTaskNetwork(encoder, len(area_classes), len(polarity_classes), config.dropout)
+        network.label_smoothing = config.label_smoothing
+        if config.class_weight == "balanced":
+            network.loss_weights = {"area": balanced_weights(area_ids, len(area_classes)),
+                                    "polarity": balanced_weights(polarity_ids, len(polarity_classes))}
+        encodings = tokenizer(list(texts), truncation=True, max_length=config.max_length)
+        dataset = _Rows(encodings, area_ids, polarity_ids)
+        args = TrainingArguments(
+            output_dir=str(output_dir), num_train_epochs=config.epochs, learning_rate=config.lr,
+            per_device_train_batch_size=config.batch_size, warmup_steps=config.warmup_ratio,
+            weight_decay=config.weight_decay, train_sampling_strategy="group_by_length", seed=config.seed, use_cpu=True,
+            save_strategy="no", eval_strategy="no", logging_steps=50, report_to=[], dataloader_num_workers=0,
+            remove_unused_columns=False, label_names=["area_labels", "polarity_labels"], disable_tqdm=True)
+        trainer = Trainer(model=network, args=args, train_dataset=dataset, processing_class=tokenizer,
+                          data_collator=DataCollatorWithPadding(tokenizer))
+        trainer.train()
+    network.eval()
+    return network, tokenizer, trainer.state.log_history
+
+
+class _LogitsOnly(nn.Module):
+    """What ONNX exports: token ids in, the two heads' probabilities out."""
+
+    def __init__(self, network: MultiTaskNetwork):
+        super().__init__()
+        self.network = network
+
+    def forward(self, input_ids, attention_mask):
+        out = self.network(input_ids=input_ids, attention_mask=attention_mask)
+        return (torch.softmax(out["area_logits"], dim=-1), torch.softmax(out["polarity_logits"], dim=-1))
+
+
+def export_onnx(network: MultiTaskNetwork, tokenizer, path: Path, opset: int = 17) -> Path:
+    """fp32 ONNX with dynamic batch and sequence axes."""
+    sample = tokenizer(["Social workers know children well."], return_tensors="pt")
+    with torch.no_grad():
+        torch.onnx.export(_LogitsOnly(network).eval(), (sample["input_ids"], sample["attention_mask"]), str(path),
+                          input_names=["input_ids", "attention_mask"],
+                          output_names=["area_proba", "polarity_proba"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"},
+                                        "area_proba": {0: "batch"}, "polarity_proba": {0: "batch"}},
+                          opset_version=opset, dynamo=False)
+    return path
+
+
+def quantise_onnx(fp32: Path, int8: Path) -> Path:
+    """Dynamic int8 quantisation of the linear layers (weights int8, activations quantised per batch)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    return int8

@@ -1,0 +1,196 @@
+"""A fine-tuned multi-task transformer run with onnxruntime and `tokenizers` only (no torch).
+
+The directory holds `model.onnx` (int8 or fp32; ONNX cannot run code when loaded), the fast
+tokenizer's `tokenizer.json` and `model.json` with the class names. Sentences are batched in
+order of length so that a batch pads little: on two cores that alone is worth more than half the
+speed of a naive batching.
+
+Trained and exported by `models/multitask.py` (which needs torch); this module never imports it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ..errors import ModelLoadError
+from .base import check_texts, read_model_json, register_family, write_model_json
+
+ONNX_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+DEFAULT_BATCH_SIZE = 64
+MAX_THREADS = 2  # past two intra-op threads this small model gains little and a busy machine loses
+
+
+@register_family
+class OnnxFindingClassifier(BaseEstimator):
+    """Area (with `none`) and polarity from one ONNX graph; the FindingClassifier interface.
+
+    Built from a saved directory (`load`) or from `from_export` after training; it has no `fit`:
+    training is `models.multitask.train_multitask`, which needs the `train` extra.
+    """
+
+    family = "onnx_finding"
+
+    def __init__(self, max_length: int = 96, batch_size: int = DEFAULT_BATCH_SIZE, num_threads: int | None = None):
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.num_threads = num_threads
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, directory) -> OnnxFindingClassifier:
+        path = Path(directory)
+        meta = read_model_json(path, expected_family=cls.family)
+        for name in (ONNX_FILE, TOKENIZER_FILE):
+            if not (path / name).is_file():
+                raise ModelLoadError(f"{path} has no {name}")
+        model = cls(max_length=int(meta.get("max_length", 96)), batch_size=int(meta.get("batch_size", 64)))
+        model.area_classes_ = np.array(meta["area_classes"], dtype=str)
+        model.polarity_classes_ = np.array(meta["polarity_classes"], dtype=str)
+        model.directory_ = path
+        model._open()
+        return model
+
+    def _open(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        threads = self.num_threads or min(MAX_THREADS, len(os.sched_getaffinity(0)))
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self.session_ = ort.InferenceSession(str(self.directory_ / ONNX_FILE), options,
+                                                 providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own types for a corrupt graph
+            raise ModelLoadError(f"{self.directory_ / ONNX_FILE}: not a loadable ONNX model ({exc})") from None
+        self.tokenizer_ = Tokenizer.from_file(str(self.directory_ / TOKENIZER_FILE))
+        self.tokenizer_.enable_truncation(self.max_length)
+        self.tokenizer_.no_padding()
+
+    def save(self, directory) -> Path:
+        """Copy the model's files to `directory` (a saved model is already its files)."""
+        import shutil
+
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for name in (ONNX_FILE, TOKENIZER_FILE):
+            if (self.directory_ / name).resolve() != (path / name).resolve():
+                shutil.copy(self.directory_ / name, path / name)
+        write_model_json(path, self.family, max_length=self.max_length, batch_size=self.batch_size,
+                         area_classes=list(self.area_classes_), polarity_classes=list(self.polarity_classes_))
+        return path
+
+    @staticmethod
+    def write_directory(directory: Path, onnx_path: Path, tokenizer, area_classes, polarity_classes,
+                        max_length: int) -> Path:
+        """Lay out a model directory from an exported graph and a transformers fast tokenizer."""
+        import shutil
+
+        directory.mkdir(parents=True, exist_ok=True)
+        if onnx_path.resolve() != (directory / ONNX_FILE).resolve():
+            shutil.copy(onnx_path, directory / ONNX_FILE)
+        tokenizer.backend_tokenizer.save(str(directory / TOKENIZER_FILE))
+        write_model_json(directory, OnnxFindingClassifier.family, max_length=max_length,
+                         batch_size=DEFAULT_BATCH_SIZE, area_classes=list(area_classes),
+                         polarity_classes=list(polarity_classes))
+        return directory
+
+    # ------------------------------------------------------------------ predicting
+
+    def predict_proba(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        texts = check_texts(texts)
+        n_area, n_pol = len(self.area_classes_), len(self.polarity_classes_)
+        area = np.zeros((len(texts), n_area), dtype=np.float32)
+        polarity = np.zeros((len(texts), n_pol), dtype=np.float32)
+        if not texts:
+            return area, polarity
+        encodings = self.tokenizer_.encode_batch(texts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for j, i in enumerate(rows):
+                e = encodings[i].ids
+                ids[j, :len(e)] = e
+                mask[j, :len(e)] = 1
+            a, p = self.session_.run(None, {"input_ids": ids, "attention_mask": mask})
+            area[rows], polarity[rows] = a, p
+        return area, polarity
+
+    def predict(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        area, polarity = self.predict_proba(texts)
+        return self.area_classes_[area.argmax(axis=1)], self.polarity_classes_[polarity.argmax(axis=1)]
+
+
+class TransformerFindingTrainer(BaseEstimator):
+    """Fine-tunes the multi-task transformer, then exports it to ONNX (int8 by default).
+
+    `fit(texts, areas, polarities)` trains with the transformers Trainer (models/multitask.py,
+    needs the `train` extra), exports, quantises and opens the result as an OnnxFindingClassifier
+    (`model_`); `predict`/`predict_proba` run that, so what is evaluated is what ships.
+    """
+
+    def __init__(self, encoder=None, keep_layers=None, epochs=4.0, lr=8e-5, batch_size=32, max_length=96,
+                 label_smoothing=0.05, class_weight="balanced", seed=0, quantise=True, num_threads=2):
+        self.encoder = encoder
+        self.keep_layers = keep_layers
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.label_smoothing = label_smoothing
+        self.class_weight = class_weight
+        self.seed = seed
+        self.quantise = quantise
+        self.num_threads = num_threads
+
+    def fit(self, texts, areas, polarities, sample_weight=None):
+        import tempfile
+
+        from .finding import check_finding_labels
+        from .multitask import TrainConfig, export_onnx, quantise_onnx, train_multitask
+
+        texts = check_texts(texts)
+        area_labels, polarity_labels = check_finding_labels(texts, areas, polarities)
+        area_classes = sorted(set(area_labels))
+        polarity_classes = sorted(set(polarity_labels))
+        config = TrainConfig(encoder=self.encoder, keep_layers=self.keep_layers, epochs=self.epochs, lr=self.lr,
+                             batch_size=self.batch_size, max_length=self.max_length,
+                             label_smoothing=self.label_smoothing, class_weight=self.class_weight, seed=self.seed,
+                             num_threads=self.num_threads)
+        self.work_dir_ = Path(tempfile.mkdtemp(prefix="ofsted_nlp_transformer_"))
+        network, tokenizer, self.history_ = train_multitask(texts, list(area_labels), list(polarity_labels),
+                                                            area_classes, polarity_classes, config,
+                                                            self.work_dir_ / "trainer")
+        fp32 = export_onnx(network, tokenizer, self.work_dir_ / "fp32.onnx")
+        self.fp32_dir_ = OnnxFindingClassifier.write_directory(self.work_dir_ / "fp32", fp32, tokenizer,
+                                                               area_classes, polarity_classes, self.max_length)
+        graph = quantise_onnx(fp32, self.work_dir_ / "int8.onnx") if self.quantise else fp32
+        directory = OnnxFindingClassifier.write_directory(self.work_dir_ / "model", graph, tokenizer,
+                                                          area_classes, polarity_classes, self.max_length)
+        self.model_ = OnnxFindingClassifier.load(directory)
+        return self
+
+    @property
+    def area_classes_(self):
+        return self.model_.area_classes_
+
+    @property
+    def polarity_classes_(self):
+        return self.model_.polarity_classes_
+
+    def predict_proba(self, texts):
+        return self.model_.predict_proba(texts)
+
+    def predict(self, texts):
+        return self.model_.predict(texts)
+
+    def save(self, directory) -> Path:
+        return self.model_.save(directory)
