@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ofsted_nlp import data, evaluate, features, tracking  # noqa: E402
-from ofsted_nlp.reports import classify_heading  # noqa: E402
+from ofsted_nlp.reading import classify_heading  # noqa: E402
 
 RESULTS_DIR = ROOT / "experiments" / "results"
 MODELS_DIR = ROOT / "runs"

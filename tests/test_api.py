@@ -154,7 +154,7 @@ def test_training_sentences_are_classified_as_trained(tiny_model_dir):
 
 
 def test_a_report_pdf_gives_findings_with_provenance_and_a_summary(tiny_model_dir, report_pdf):
-    from ofsted_nlp.reports import read_report
+    from ofsted_nlp.reading import read_report
 
     result = classify(report_pdf, model=tiny_model_dir)
     assert isinstance(result, ReportFindings)
