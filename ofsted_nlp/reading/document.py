@@ -181,3 +181,46 @@ class Document:
 
 
 Report = Document
+
+
+def fill_sentences(element: Element, section: Section, report_id: str, *, finding: bool,
+                   area: str | None, not_finding=None) -> None:
+    """Split an element of a letter or text into sentences (pysbd) with provenance.
+
+    Boilerplate keeps every piece (each is returned, marked not a finding); other elements keep
+    the pieces long enough to be a sentence. `not_finding(text)` names the sentences of a finding
+    element that are about the publication itself ("This letter summarises ...") and returns
+    their role, or None.
+    """
+    from .sentences import looks_like_finding, sentence_spans
+
+    text = element.text
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        role = element.role
+        is_finding = finding
+        if is_finding:
+            if not looks_like_finding(sent):
+                continue
+            role = not_finding(sent) if not_finding is not None else None
+            is_finding = role is None
+        elif not any(c.isalnum() for c in sent):
+            continue
+        element.sentences.append(Sentence(
+            id="", text=sent, report_id=report_id, section=section.heading, section_kind=section.kind,
+            section_area=area, paragraph=element.index, paragraph_number=element.number, page=element.page,
+            start=s, end=e, is_finding=is_finding, element_kind=element.kind, role=role))
+
+
+def finish(document: Document) -> Document:
+    """Number the elements in reading order and give every sentence its stable id
+    (`ids.assign_ids` over the document's sentences in reading order, as for reports)."""
+    from ..ids import assign_ids
+
+    for i, element in enumerate(document.paragraphs):
+        element.index = i
+        element.sentences[:] = [dataclasses.replace(s, paragraph=i) for s in element.sentences]
+    ids = iter(assign_ids(document.report_id, [s.text for s in document.sentences]))
+    for element in document.paragraphs:
+        element.sentences[:] = [dataclasses.replace(s, id=next(ids)) for s in element.sentences]
+    return document

@@ -57,14 +57,15 @@ def running_key(text: str) -> str:
     return re.sub(r"[\d\s]+", " ", text).strip().lower()
 
 
-def content_lines(pages: list[PdfPage], *, back_cover: bool = True,
+def content_lines(pages: list[PdfPage], *, back_cover: bool = True, letter: bool = False,
                   margins: list[Line] | None = None) -> tuple[list[Line], float]:
     """The body lines of a document and the body font size.
 
     Dropped: lines in the top and bottom margins, running headers and footers (a line near
     the edge repeated on several pages), small print and footnotes, page numbers and, when
-    `back_cover`, everything from an Ofsted cover line to the end of its page. Dropped margin
-    and running lines are appended to `margins` when given (letters keep them as boilerplate).
+    `back_cover`, everything from an Ofsted cover line to the end of its page. A `letter` keeps
+    its margins and small print (its letterhead stands there) but not its running lines. Dropped
+    margin and running lines are appended to `margins` when given.
     """
     raw = []
     band: dict[str, set[int]] = {}  # text near the top or bottom edge -> pages it is on
@@ -73,7 +74,7 @@ def content_lines(pages: list[PdfPage], *, back_cover: bool = True,
         in_cover = False
         for ln in page.lines:
             ln = dataclasses.replace(ln)
-            if ln.y1 < BODY_TOP * h or ln.y0 > BODY_BOTTOM * h:
+            if not letter and (ln.y1 < BODY_TOP * h or ln.y0 > BODY_BOTTOM * h):
                 if margins is not None:
                     margins.append(ln)
                 continue
@@ -88,7 +89,7 @@ def content_lines(pages: list[PdfPage], *, back_cover: bool = True,
     running = {k for k, on in band.items() if len(on) >= RUNNING_MIN_PAGES and len(k) > RUNNING_MIN_CHARS}
     out = []
     for ln in raw:
-        if ln.size < body - SMALL_PRINT_BELOW_BODY:
+        if ln.size < body - SMALL_PRINT_BELOW_BODY and not letter:
             continue
         if re.fullmatch(r"\d{1,3}", ln.text) and (ln.size > body + PAGE_NUMBER_SIZE_ABOVE_BODY
                                                   or ln.x0 > PAGE_NUMBER_MIN_X):

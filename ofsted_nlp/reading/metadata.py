@@ -123,6 +123,11 @@ def visit_summary(text: str) -> dict:
     target = m.group(3)
     la = _authority_in(target)
     start, end = parse_date_span(m.group(4)) if m.group(4) else (None, None)
+    if start is None:  # "Between 4 and 8 December 2023, Ofsted, the CQC and HMICFRS carried out ..."
+        d = re.search(r"\b(?:between|from|on) (\d{1,2}(?: \w+)?(?: \d{4})? (?:and|to|-|–) \d{1,2} \w+ \d{4}|"
+                      r"\d{1,2} \w+ \d{4})", t[m.start():m.start() + 1500], re.I)
+        if d:
+            start, end = parse_date_span(d.group(1))
     return {"local_authority": la, "visit_start": start, "visit_end": end}
 
 

@@ -4,12 +4,10 @@ numbered paragraphs and sentences with provenance.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from ..errors import ReportError
-from ..ids import assign_ids
-from .document import Paragraph, Report, Section, Sentence
+from .document import Paragraph, Report, Section, Sentence, finish
 from .grades import parse_grades
 from .layout import content_lines, merge_lists
 from .metadata import detect_era, lead_inspector, local_authority, parse_inspection_dates, publication_date
@@ -51,8 +49,7 @@ def report_from_pdf(pdf: PdfText) -> Report:
         publication_date=publication_date(front, report_id), inspection_start=start, inspection_end=end,
         lead_inspector=lead_inspector(full), era=era, grades=parse_grades(front, full, era),
         sections=_sections(build_sections(lines, body, era), report_id), kind="inspection")
-    set_sentence_ids(report)
-    return report
+    return finish(report)  # (paragraph indices are already in reading order)
 
 
 def _sections(built, report_id: str) -> list[Section]:
@@ -81,8 +78,3 @@ def _sections(built, report_id: str) -> list[Section]:
     return sections
 
 
-def set_sentence_ids(document) -> None:
-    """Give every sentence its stable id: `ids.assign_ids` over the document's sentences in reading order."""
-    ids = iter(assign_ids(document.report_id, [s.text for s in document.sentences]))
-    for para in document.paragraphs:
-        para.sentences[:] = [dataclasses.replace(s, id=next(ids)) for s in para.sentences]
