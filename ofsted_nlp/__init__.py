@@ -20,6 +20,8 @@ _LAZY = {
     "Finding": "api",
     "Provenance": "api",
     "ReportFindings": "api",
+    "DocumentFindings": "api",
+    "read_document": "reading",
     "InputTruncatedWarning": "api",
     "clear_model_cache": "api",
     "get_model": "api",

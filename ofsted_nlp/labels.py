@@ -1,14 +1,16 @@
 """The label sets of ofsted_nlp, defined once.
 
 Areas are the four ILACS judgements (annotation guidelines, section 1);
-polarities are section 2. ``none`` is an annotator-only area for sentences that
-say nothing about practice: it is never a model class.
+polarities are section 2. ``none`` (NONE_AREA) is the area of sentences that say
+nothing about practice (letterhead, sign-off, how the visit was carried out): a model
+may learn it as an area class; a sentence predicted ``none`` is not a finding.
 """
 from __future__ import annotations
 
 AREAS: tuple[str, ...] = ("help_and_protection", "children_in_care", "care_leavers", "leadership")
 POLARITIES: tuple[str, ...] = ("positive", "negative", "neutral")
 ANNOTATOR_ONLY_AREA = "none"
+NONE_AREA = ANNOTATOR_ONLY_AREA
 
 # Ofsted's four-point scale, best first. Score 1 = outstanding ... 4 = inadequate,
 # as Ofsted numbers them.

@@ -85,16 +85,16 @@ def read_pdf_document(path: Path) -> Document:
 def _wrong_kind(text: str) -> str:
     t = " ".join(text.split()).lower()
     if "ofsted" in t and re.search(r"\b(?:pupils|headteacher|school inspection|this school|the school)\b", t):
-        return ("a school inspection report, not an Ofsted publication about local authority children's services "
-                "(neither an inspection report nor a visit letter)")
-    return ("not an Ofsted publication about local authority children's services (no inspection title, "
-            "judgements or visit letter found)")
+        return ("not an Ofsted inspection report or visit letter about local authority children's services: "
+                "it reads as a school inspection report")
+    return ("not an Ofsted inspection report or visit letter about local authority children's services "
+            "(no inspection title, judgements or letter found)")
 
 
 def read_text(text: str, *, doc_id: str = "text", path: str | None = None, lines: bool = False) -> Document:
     """A str of text (plain, Markdown or extracted HTML) as a letter or news/other text."""
     if not text.strip():
-        raise InputError(f"{path or 'the text'} is empty; expected text with words in it")
+        raise InputError(f"{path or 'the text'} has no non-empty line; expected text with words in it")
     blocks = lines_blocks(text) if lines else text_blocks(text)
     kind = None if lines else letter_kind(text)
     if kind is not None:
