@@ -109,9 +109,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             s = offset + piece.start
             e = offset + piece.end
             seg = text[s:e]
-            if seg.strip():
-                s += len(seg) - len(seg.lstrip())
-                e = s + len(seg.strip())
+            if not seg.strip():
+                continue
+            s += len(seg) - len(seg.lstrip())
+            e = s + len(seg.strip())
+            if spans and not any(c.isalnum() for c in text[s:e]):
+                spans[-1] = (spans[-1][0], e)  # pysbd cuts a closing quote or a stray bullet off its sentence
+            else:
                 spans.append((s, e))
     return spans
 
