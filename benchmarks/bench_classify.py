@@ -83,7 +83,7 @@ def main() -> None:
     # 2. whole reports
     print("\n2. one report, PDF -> findings + summary")
     for label, pdf in _report_pdfs(args.report, tmp):
-        from ofsted_nlp.reports import read_report
+        from ofsted_nlp.reading import read_report
 
         t0 = time.perf_counter()
         report = read_report(pdf)

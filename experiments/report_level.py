@@ -21,7 +21,7 @@ from ofsted_nlp.labels import AREAS, GRADES
 from ofsted_nlp.models import FindingClassifier
 from ofsted_nlp.models.baselines import KeywordAreaClassifier, TextBlobPolarity, VaderPolarity
 from ofsted_nlp.models.tfidf import TfidfClassifier
-from ofsted_nlp.reports import grade_for_area
+from ofsted_nlp.reading import grade_for_area
 
 N_FOLDS = 5
 FINDING_KINDS = {"headline_summary", "summary", "what_needs_to_improve", "strengths", "progress", "judgement",

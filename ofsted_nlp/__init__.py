@@ -20,13 +20,15 @@ _LAZY = {
     "Finding": "api",
     "Provenance": "api",
     "ReportFindings": "api",
+    "DocumentFindings": "api",
+    "read_document": "reading",
     "InputTruncatedWarning": "api",
     "clear_model_cache": "api",
     "get_model": "api",
     "GradeThresholds": "summary",
     "area_score": "summary",
     "grade_from_score": "summary",
-    "read_report": "reports",
+    "read_report": "reading",
     "OfstedNLPError": "errors",
     "InputError": "errors",
     "ReportError": "errors",
@@ -40,7 +42,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from .api import (Finding, InputTruncatedWarning, Provenance, ReportFindings, classify, clear_model_cache,
                       get_model)
     from .errors import DataError, InputError, ModelLoadError, OfstedNLPError, ReportError
-    from .reports import read_report
+    from .reading import read_report
     from .summary import GradeThresholds, area_score, grade_from_score
 
 

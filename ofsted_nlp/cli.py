@@ -79,19 +79,24 @@ _STDIN = "-"
 
 def _register_classify_commands(sub) -> None:
     p = sub.add_parser(
-        "classify", help="classify a sentence, a text file (one sentence a line), stdin, or a report PDF",
+        "classify", help="classify a sentence, a document (report or letter PDF, .txt, .md, .html) or stdin",
         description="Classify each sentence into a service area and a polarity. INPUT is the text itself, "
-                    "a report PDF, a .txt file with one sentence per line, or - for stdin (one sentence per line).")
-    p.add_argument("input", metavar="TEXT|FILE.pdf|FILE.txt|-")
-    p.add_argument("--split", action="store_true", help="split TEXT into sentences (default: TEXT is one finding)")
+                    "a report or letter PDF, a .txt, .md or .html document, or - for stdin (read as a document). "
+                    "Boilerplate (letterhead, sign-off, byline) is returned marked as not a finding.")
+    p.add_argument("input", metavar="TEXT|FILE|-")
+    p.add_argument("--split", action="store_true",
+                   help="read TEXT as a document, one finding a sentence (default: TEXT is one finding)")
+    p.add_argument("--lines", action="store_true",
+                   help="a text file or stdin: one finding per non-empty line (no sentence splitting)")
     _add_common_options(p, "table: aligned columns; json: a list; jsonl: one finding a line; csv: one finding a row")
     p.set_defaults(func=_cmd_classify)
 
     p = sub.add_parser(
-        "report", help="summarise one report PDF: findings, counts and a predicted grade per area",
-        description="Read an inspection report PDF, classify its findings and summarise them: counts by area "
-                    "and polarity, the strongest findings, and a predicted grade per area with its evidence.")
-    p.add_argument("pdf", type=Path, metavar="FILE.pdf")
+        "report", help="summarise one publication (report or letter PDF, .txt, .md, .html): findings by area",
+        description="Read an inspection report, a visit letter or a text, classify its findings and summarise "
+                    "them: its kind, counts by area and polarity, the strongest findings, and a predicted grade "
+                    "per area with its evidence.")
+    p.add_argument("pdf", type=Path, metavar="FILE")
     p.add_argument("--top", type=_non_negative_int, default=3, metavar="N",
                    help="strongest positive and negative findings to show per area (default 3)")
     p.add_argument("--thresholds", type=Path, metavar="FILE.json",
@@ -137,13 +142,19 @@ def _cmd_classify(args) -> int:
         progress = False if args.quiet else None
         source = args.input
         if source == _STDIN:
-            findings = api._classify_lines(sys.stdin, args.model, source="<stdin>", stem=None,
-                                           batch_size=args.batch_size, progress=progress)
+            if args.lines:
+                findings = api._classify_lines(sys.stdin, args.model, source="<stdin>", stem=None,
+                                               batch_size=args.batch_size, progress=progress)
+            else:
+                result = api.classify(_read_stdin(), args.model, batch_size=args.batch_size, progress=progress,
+                                      split=True)
+                findings = result
         else:
             path = _as_existing_file(source)
             if path is not None:
-                result = api.classify(path, args.model, batch_size=args.batch_size, progress=progress)
-                findings = list(result.findings) if isinstance(result, api.ReportFindings) else result
+                result = api.classify(path, args.model, batch_size=args.batch_size, progress=progress,
+                                      lines=args.lines)
+                findings = list(result.findings) if isinstance(result, api.DocumentFindings) else result
             else:
                 result = api.classify(source, args.model, batch_size=args.batch_size, progress=progress,
                                       split=args.split)
@@ -151,6 +162,19 @@ def _cmd_classify(args) -> int:
         return _render_findings(findings, args.format)
 
     return _run_and_write(run, args)
+
+
+def _read_stdin() -> str:
+    """Standard input as text; bytes that are not UTF-8 text (a PDF piped in) are refused."""
+    from .errors import InputError
+
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    if data[:1024].lstrip().startswith(b"%PDF") or b"\x00" in data[:4096]:
+        raise InputError("stdin holds binary data (a PDF?); pass the file name instead of piping it")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"stdin is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _as_existing_file(source: str) -> Path | None:
@@ -165,7 +189,7 @@ def _as_existing_file(source: str) -> Path | None:
             return path
     except OSError:  # e.g. a name too long for the file system: it is text
         return None
-    looks_like_file = " " not in source.strip() and path.suffix.lower() in (".pdf", ".txt")
+    looks_like_file = " " not in source.strip() and path.suffix.lower() in (".pdf", ".txt", ".md", ".html", ".htm")
     if looks_like_file:
         if path.suffix.lower() == ".pdf":
             raise ReportError(path, "file not found")
@@ -183,10 +207,10 @@ def _cmd_report(args) -> int:
             thresholds = GradeThresholds.from_dict(_read_json(args.thresholds))
         result = api.classify(args.pdf, args.model, batch_size=args.batch_size,
                               progress=False if args.quiet else None, thresholds=thresholds, top_k=args.top)
-        if not isinstance(result, api.ReportFindings):
+        if not isinstance(result, api.DocumentFindings):
             from .errors import ReportError
 
-            raise ReportError(args.pdf, "not a report PDF")
+            raise ReportError(args.pdf, "not a publication (pass a PDF, .txt, .md or .html file)")
         return _render_report(result, args.format)
 
     return _run_and_write(run, args)
@@ -344,7 +368,7 @@ def _findings_table(findings) -> str:
         ("area", lambda f: f.area),
         ("polarity", lambda f: f.polarity),
         ("conf", lambda f: f"{f.confidence:.2f}"),
-        ("domain", lambda f: "OUT" if f.out_of_domain else "ok"),
+        ("finding", lambda f: "yes" if f.is_finding else "no"),
     ]
     rows = [[get(f) for _, get in columns] for f in findings]
     header = [name for name, _ in columns] + ["text"]
@@ -353,10 +377,13 @@ def _findings_table(findings) -> str:
     rows = [r + [_clip(f.text, width)] for r, f in zip(rows, findings)]
     right = {i for i, (name, _) in enumerate(columns) if name in ("page", "para", "line", "conf")}
     lines = _table(header, rows, right)
-    n_ood = sum(f.out_of_domain for f in findings)
+    n_not = sum(not f.is_finding for f in findings)
+    kinds = sorted({f.kind for f in findings if f.kind})
     footer = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
-    if n_ood:
-        footer += f", {n_ood} out of domain (not about children's services, or not English)"
+    if kinds:
+        footer += f" of a {', '.join(kinds)} document"
+    if n_not:
+        footer += f", {n_not} not findings (boilerplate, the 'none' area, or not English)"
     return "\n".join(lines + ["", footer]) + "\n"
 
 
@@ -389,10 +416,13 @@ def _grade_text(grade) -> str:
 def _report_table(result) -> str:
     meta, summary = result.metadata, result.summary
     title = f"{meta.get('local_authority') or result.report_id} ({result.report_id})"
-    details = [meta.get("era"), f"published {meta['publication_date']}" if meta.get("publication_date") else None]
+    details = [result.kind, meta.get("era"),
+               f"published {meta['publication_date']}" if meta.get("publication_date") else None,
+               f"visit {meta['inspection_start']}" if result.kind != "inspection" and meta.get("inspection_start")
+               else None, f"focus: {meta['visit_focus']}" if meta.get("visit_focus") else None]
     lines = [title, ", ".join(d for d in details if d),
              f"{summary.n_findings} findings classified"
-             + (f", {summary.n_out_of_domain} left out as out of domain" if summary.n_out_of_domain else ""), ""]
+             + (f", {summary.n_not_findings} left out as not findings" if summary.n_not_findings else ""), ""]
     header = ["area", "findings", "positive", "negative", "neutral", "score", "predicted", "Ofsted"]
     rows = []
     for s in summary.areas.values():

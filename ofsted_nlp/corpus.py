@@ -39,7 +39,7 @@ class CorpusResult:
 
 
 def _read_one(path: str):
-    from .reports import read_report
+    from .reading import read_report
 
     try:
         report = read_report(path)
@@ -104,7 +104,7 @@ def build_corpus(folder: str | Path, out_dir: str | Path, workers: int | None = 
 
 
 def _section_grade(meta: dict, area: str | None) -> str | None:
-    from .reports import grade_for_area
+    from .reading import grade_for_area
 
     return grade_for_area({k[len("grade_"):]: v for k, v in meta.items() if k.startswith("grade_")}, area)
 

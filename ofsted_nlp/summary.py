@@ -2,8 +2,9 @@
 
 The grade rule (deterministic, documented, reusable by evaluation)
 ------------------------------------------------------------------
-For one area of one report, take the findings the model puts in that area (out-of-domain
-findings are left out, as annotators leave ``none`` sentences out of area scores):
+For one area of one report, take the findings the model puts in that area (non-findings:
+boilerplate, ``none`` predictions and non-English text, are left out, as annotators leave
+``none`` sentences out of area scores):
 
     score = mean over the findings of  P(positive) - P(negative)          (``area_score``)
 
@@ -236,8 +237,8 @@ class AreaSummary:
 class ReportSummary:
     """Counts by area and polarity, and an AreaSummary for every area of labels.AREAS."""
 
-    n_findings: int  # findings counted (in domain)
-    n_out_of_domain: int  # findings left out as out of domain
+    n_findings: int  # findings counted
+    n_not_findings: int  # sentences left out as not findings (is_finding False)
     counts: dict = field(hash=False)  # area -> polarity -> n
     areas: dict = field(hash=False)  # area -> AreaSummary
     thresholds: GradeThresholds = DEFAULT_THRESHOLDS
@@ -249,7 +250,7 @@ class ReportSummary:
     def to_dict(self, with_findings: bool = True) -> dict:
         return {
             "n_findings": self.n_findings,
-            "n_out_of_domain": self.n_out_of_domain,
+            "n_not_findings": self.n_not_findings,
             "counts": {a: dict(c) for a, c in self.counts.items()},
             "areas": {a: s.to_dict(with_findings) for a, s in self.areas.items()},
             "thresholds": self.thresholds.to_dict(),
@@ -290,7 +291,7 @@ def summarise(
     top_k: int = 3,
     ofsted_grades: Mapping[str, str | None] | None = None,
 ) -> ReportSummary:
-    """Summarise findings (objects with area, polarity, polarity_probs, out_of_domain).
+    """Summarise findings (objects with area, polarity, polarity_probs, is_finding).
 
     Every area of labels.AREAS gets an AreaSummary, with no grade when it has fewer than
     ``thresholds.min_findings`` findings. Ties between equally strong findings keep report
@@ -300,10 +301,10 @@ def summarise(
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
         raise InputError(f"top_k must be an int >= 0, got {top_k!r}")
     by_area: dict[str, list] = {area: [] for area in AREAS}
-    n_ood = 0
+    n_not = 0
     for f in findings:
-        if getattr(f, "out_of_domain", False):
-            n_ood += 1
+        if not getattr(f, "is_finding", True):
+            n_not += 1
             continue
         by_area.setdefault(f.area, []).append(f)
     counts = {area: {p: sum(1 for f in fs if f.polarity == p) for p in POLARITIES} for area, fs in by_area.items()}
@@ -311,7 +312,7 @@ def summarise(
         area: _area_summary(area, fs, counts[area], t, top_k, (ofsted_grades or {}).get(area))
         for area, fs in by_area.items()
     }
-    return ReportSummary(n_findings=sum(len(fs) for fs in by_area.values()), n_out_of_domain=n_ood,
+    return ReportSummary(n_findings=sum(len(fs) for fs in by_area.values()), n_not_findings=n_not,
                          counts=counts, areas=areas, thresholds=t)
 
 

@@ -325,3 +325,49 @@ def make_ilacs_body_size_headings_report(path, authority="Sampletown") -> Path:
     w.numbered(3, "Senior leaders have an accurate understanding of the quality of practice.")
     w.close()
     return path
+
+
+def make_letter_pdf(path, parts) -> Path:
+    """An Ofsted letter as Ofsted lays it out: the letterhead in small type at the top right, the date and
+    the addressee at the left, "Dear ...", a bold title, bold headings, bulleted lists and the sign-off.
+    `parts` is a list of (part, text) as in tests/letter_texts.py."""
+    path = Path(path)
+    w = _Writer(path, "")
+    w.header = ""
+    y_head = 40
+    for part, text in parts:
+        if part == "letterhead":
+            w.c.setFont("Helvetica", 8)
+            w.c.drawString(430, PAGE_H - y_head, text)
+            y_head += 10
+            continue
+        if part in ("date", "salutation"):
+            w.y += 6
+            w._line(text)
+            w.y += 6
+        elif part in ("address", "signoff", "byline", "link"):
+            w._line(text)
+        elif part in ("title", "heading"):
+            w.heading(text, 12)
+        elif part == "bullet":
+            w.bullet(text)
+        else:
+            w.text(text)
+        if part == "address" and w.y < y_head:
+            w.y = y_head
+    w.close()
+    return path
+
+
+def make_school_report_pdf(path) -> Path:
+    """A school inspection report: an Ofsted PDF of the wrong kind for this library."""
+    path = Path(path)
+    w = _Writer(path, "Inspection report: Hilltop Primary School")
+    w.heading("Inspection of Hilltop Primary School", 16)
+    w.text("Inspection dates: 1 and 2 March 2023")
+    w.text("Overall effectiveness: Good")
+    w.heading("What is it like to attend this school?")
+    w.text("Pupils enjoy coming to this school. The headteacher has high expectations of every pupil. "
+           "Ofsted inspectors spoke to pupils and staff.")
+    w.close()
+    return path

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ofsted_nlp import api, summary
+from ofsted_nlp import api, loading, summary
 from ofsted_nlp.api import Finding, InputTruncatedWarning, Provenance, ReportFindings, classify
 from ofsted_nlp.errors import InputError, ModelLoadError, OfstedNLPError, ReportError
 from ofsted_nlp.labels import AREAS, GRADES, POLARITIES
@@ -59,8 +59,9 @@ TINY_SENTENCES = [
 ]
 
 IN_DOMAIN = "Care leavers are well supported by personal advisers who know them well."
-OUT_OF_DOMAIN = ["The weather in Paris is lovely today",
-                 "Das Jugendamt unterstützt Kinder und Familien in schwierigen Lebenslagen."]
+# Not English: lingua reads them as German and French; they are returned marked is_finding=False.
+NOT_ENGLISH = ["Das Jugendamt unterstützt Kinder und Familien in schwierigen Lebenslagen.",
+               "Les enfants placés sont bien accompagnés par leurs éducateurs."]
 
 
 def train_tiny_model():
@@ -88,7 +89,7 @@ def report_pdf(tmp_path_factory) -> Path:
 def no_default_model(monkeypatch, tmp_path):
     """As on a machine where no default model has been installed yet."""
     monkeypatch.delenv(api.MODEL_ENV, raising=False)
-    monkeypatch.setattr(api, "DEFAULT_MODEL_DIR", tmp_path / "no_default_model")
+    monkeypatch.setattr(loading, "DEFAULT_MODEL_DIR", tmp_path / "no_default_model")
 
 
 # --------------------------------------------------------------------------- shapes of results
@@ -104,7 +105,7 @@ def test_a_string_gives_one_finding(tiny_model_dir):
     assert sum(f.polarity_probs.values()) == pytest.approx(1.0)
     assert f.area == max(f.area_probs, key=f.area_probs.get)
     assert f.confidence == pytest.approx(min(f.area_confidence, f.polarity_confidence))
-    assert f.out_of_domain is False and f.truncated is False and f.provenance is None
+    assert f.is_finding is True and f.truncated is False and f.provenance is None
     assert f.area == "care_leavers"
 
 
@@ -117,7 +118,7 @@ def test_finding_is_frozen_hashable_and_serialisable(tiny_model_dir):
     assert d["area"] == f.area and d["polarity_probs"] == pytest.approx(f.polarity_probs)
     assert d["provenance"] is None
     row = f.to_frame_row()
-    assert {"text", "area", "polarity", "confidence", "out_of_domain", "p_leadership", "p_negative",
+    assert {"text", "area", "polarity", "confidence", "is_finding", "p_leadership", "p_negative",
             "sentence_id", "page", "section", "paragraph_number", "report_id"} <= set(row)
     assert all(not isinstance(v, (dict, list)) for v in row.values())
 
@@ -154,7 +155,7 @@ def test_training_sentences_are_classified_as_trained(tiny_model_dir):
 
 
 def test_a_report_pdf_gives_findings_with_provenance_and_a_summary(tiny_model_dir, report_pdf):
-    from ofsted_nlp.reports import read_report
+    from ofsted_nlp.reading import read_report
 
     result = classify(report_pdf, model=tiny_model_dir)
     assert isinstance(result, ReportFindings)
@@ -182,8 +183,8 @@ def test_a_report_pdf_gives_findings_with_provenance_and_a_summary(tiny_model_di
 def test_report_summary_counts_strongest_findings_and_grades(tiny_model_dir, report_pdf):
     result = classify(report_pdf, model=tiny_model_dir, top_k=2)
     s = result.summary
-    in_domain = [f for f in result if not f.out_of_domain]
-    assert s.n_findings == len(in_domain) and s.n_out_of_domain == len(result) - len(in_domain)
+    in_domain = [f for f in result if f.is_finding]
+    assert s.n_findings == len(in_domain) and s.n_not_findings == len(result) - len(in_domain)
     assert set(s.areas) == set(AREAS) and set(s.counts) == set(AREAS)
     for area in AREAS:
         mine = [f for f in in_domain if f.area == area]
@@ -203,7 +204,7 @@ def test_report_summary_counts_strongest_findings_and_grades(tiny_model_dir, rep
             assert a.evidence and a.evidence[0].polarity_probs["positive"] >= a.evidence[-1].polarity_probs["positive"]
         assert a.reason
     d = json.loads(json.dumps(result.to_dict()))
-    assert set(d) == {"report", "summary", "findings"}
+    assert set(d) == {"kind", "report", "summary", "findings"} and d["kind"] == "inspection"
     assert d["summary"]["areas"]["help_and_protection"]["ofsted_grade"] == "requires_improvement"
     assert "grade_rule" in d["summary"]
 
@@ -257,7 +258,7 @@ def test_a_text_file_gives_one_finding_per_non_empty_line(tiny_model_dir, tmp_pa
     lines = [s for s, _, _ in TINY_SENTENCES[:4]]
     path = tmp_path / "sentences.txt"
     path.write_text("\ufeff" + lines[0] + "\n\n" + lines[1] + "\r\n   \n" + "\n".join(lines[2:]) + "\n", encoding="utf-8")
-    findings = classify(path, model=tiny_model_dir)
+    findings = classify(path, model=tiny_model_dir, lines=True)
     assert [f.text for f in findings] == lines
     assert [f.provenance.line for f in findings] == [1, 3, 5, 6]
     assert findings[0].provenance.sentence_id == "sentences:1" and findings[0].provenance.source == str(path)
@@ -267,7 +268,7 @@ def test_a_text_file_with_a_huge_line_is_cut_not_read_whole(tiny_model_dir, tmp_
     path = tmp_path / "long.txt"
     path.write_text("Care leavers are supported. " * 40_000 + "\n" + IN_DOMAIN + "\n", encoding="utf-8")
     with pytest.warns(InputTruncatedWarning, match=r"line 1\b"):
-        findings = classify(path, model=tiny_model_dir)
+        findings = classify(path, model=tiny_model_dir, lines=True)
     assert len(findings) == 2 and findings[0].truncated and len(findings[0].text) <= api.MAX_SENTENCE_CHARS
     assert findings[1].text == IN_DOMAIN and not findings[1].truncated
 
@@ -401,47 +402,55 @@ def test_long_sentences_in_a_list_are_cut_with_a_warning_naming_them(tiny_model_
     assert len(findings[1].text) <= 1000
 
 
-# --------------------------------------------------------------------------- out of domain
+# --------------------------------------------------------------------------- not findings
 
 
-@pytest.mark.parametrize("text", OUT_OF_DOMAIN + ["Les enfants placés sont bien accompagnés par leurs éducateurs.",
-                                                  "这些孩子得到了很好的照顾。", "12345 67890"])
-def test_out_of_domain_text_is_flagged(tiny_model_dir, text):
-    f = classify(text, model=tiny_model_dir)
-    assert f.out_of_domain is True
-    assert f.area in AREAS and 0 <= f.confidence <= 1  # still classified, with its (low) confidence
-
-
-def test_in_domain_text_is_not_flagged(tiny_model_dir):
-    for text in [IN_DOMAIN, "Thresholds are well understood.", "Personal advisers' caseloads remain high.",
-                 "Leaders have not acted quickly enough to address weaknesses in practice.",
-                 "Social workers know children well."]:
+@pytest.mark.parametrize("text", NOT_ENGLISH)
+def test_text_that_is_not_english_is_flagged(tiny_model_dir, text):
+    with pytest.warns(UserWarning, match="another language than English"):
         f = classify(text, model=tiny_model_dir)
-        assert not f.out_of_domain, (text, f.domain_score)
-        assert f.domain_score > 0
+    assert f.is_finding is False and f.language in ("german", "french")
+    assert f.area in AREAS and 0 <= f.confidence <= 1  # still classified, marked
 
 
-def test_domain_check_rules():
-    score, english = api.domain_check("The weather in Paris is lovely today")
-    assert score == 0.0 and english
-    score, english = api.domain_check(OUT_OF_DOMAIN[1])
-    assert not english
-    assert api.is_out_of_domain(0.5, True, 0.9) is False
-    assert api.is_out_of_domain(0.5, False, 0.9) is True
-    assert api.is_out_of_domain(0.0, True, 0.99) is True
-    assert api.is_out_of_domain(0.1, True, 0.3) is True and api.is_out_of_domain(0.1, True, 0.9) is False
+def test_english_sentences_are_findings(tiny_model_dir):
+    """The word-list rule is gone: short real findings are no longer dropped."""
+    for text in [IN_DOMAIN, "Thresholds are well understood.", "However, none of this is yet in use.",
+                 "This will be a significant pressure going forward.", "Social workers know children well."]:
+        f = classify(text, model=tiny_model_dir)
+        assert f.is_finding, text
 
 
-def _finding(area, polarity, p_pos, p_neg, ood=False, text="x"):
+class _NoneModel:
+    """A model that has learnt the `none` area: it predicts none for sentences that mention Ofsted."""
+
+    area_classes_ = ["care_leavers", "children_in_care", "help_and_protection", "leadership", "none"]
+    polarity_classes_ = ["negative", "neutral", "positive"]
+
+    def predict_proba(self, texts):
+        import numpy as np
+
+        area = np.array([[0, 0, 0, 0, 1.0] if "Ofsted" in t else [0, 0, 1.0, 0, 0] for t in texts])
+        return area, np.tile([0.1, 0.2, 0.7], (len(texts), 1))
+
+
+def test_the_models_none_class_marks_non_findings():
+    findings = classify(["Ofsted will visit again.", "Thresholds are well understood."], model=_NoneModel())
+    assert [(f.area, f.is_finding) for f in findings] == [("none", False), ("help_and_protection", True)]
+    s = summarise(findings)
+    assert s.n_findings == 1 and s.n_not_findings == 1
+
+
+def _finding(area, polarity, p_pos, p_neg, ood=False, text="x"):  # ood: not a finding
     probs = {"positive": p_pos, "negative": p_neg, "neutral": 1 - p_pos - p_neg}
     return Finding(text=text, area=area, polarity=polarity, area_probs={area: 1.0}, polarity_probs=probs,
-                   confidence=max(probs.values()), out_of_domain=ood)
+                   confidence=max(probs.values()), is_finding=not ood)
 
 
-def test_summary_leaves_out_of_domain_findings_out():
+def test_summary_leaves_non_findings_out():
     findings = [_finding("leadership", "positive", 0.9, 0.05)] * 3 + [_finding("leadership", "negative", 0.0, 1.0, ood=True)]
     s = summarise(findings)
-    assert s.n_findings == 3 and s.n_out_of_domain == 1
+    assert s.n_findings == 3 and s.n_not_findings == 1
     assert s.areas["leadership"].score == pytest.approx(0.85)
     assert s.areas["leadership"].predicted_grade == "outstanding"
     assert s.areas["care_leavers"].predicted_grade is None and s.areas["care_leavers"].reason == "no findings in this area"
@@ -514,9 +523,9 @@ def test_no_default_model_is_a_clear_error(no_default_model):
 
 def test_default_model_from_the_package_dir_or_the_environment(tiny_model_dir, monkeypatch, tmp_path):
     monkeypatch.delenv(api.MODEL_ENV, raising=False)
-    monkeypatch.setattr(api, "DEFAULT_MODEL_DIR", tiny_model_dir)
+    monkeypatch.setattr(loading, "DEFAULT_MODEL_DIR", tiny_model_dir)
     assert classify(IN_DOMAIN) == classify(IN_DOMAIN, model=tiny_model_dir)
-    monkeypatch.setattr(api, "DEFAULT_MODEL_DIR", tmp_path / "none_here")
+    monkeypatch.setattr(loading, "DEFAULT_MODEL_DIR", tmp_path / "none_here")
     monkeypatch.setenv(api.MODEL_ENV, str(tiny_model_dir))
     assert classify(IN_DOMAIN) == classify(IN_DOMAIN, model=tiny_model_dir)
 
@@ -526,8 +535,9 @@ def test_default_model_from_the_package_dir_or_the_environment(tiny_model_dir, m
 def test_the_shipped_default_model(monkeypatch, report_pdf):
     monkeypatch.delenv(api.MODEL_ENV, raising=False)
     f = classify(IN_DOMAIN)
-    assert (f.area, f.polarity, f.out_of_domain) == ("care_leavers", "positive", False)
-    assert all(f.out_of_domain for f in classify(OUT_OF_DOMAIN))
+    assert (f.area, f.polarity, f.is_finding) == ("care_leavers", "positive", True)
+    with pytest.warns(UserWarning):
+        assert not any(f.is_finding for f in classify(NOT_ENGLISH))
     result = classify(report_pdf)
     assert len(result) > 5 and set(result.summary.areas) == set(AREAS)
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ofsted_nlp import api, cli
+from ofsted_nlp import api, loading, cli
 from ofsted_nlp.labels import AREAS
 
 from .pdf_factory import make_ilacs_report, make_unrelated_pdf
-from .test_api import IN_DOMAIN, OUT_OF_DOMAIN, TINY_SENTENCES, tiny_model_dir  # noqa: F401 (a fixture)
+from .test_api import IN_DOMAIN, NOT_ENGLISH, TINY_SENTENCES, tiny_model_dir  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def test_classify_text_prints_an_aligned_table(run, model):
     code, out, err = run("classify", IN_DOMAIN, "--model", model)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["area", "polarity", "conf", "domain", "text"]
+    assert lines[0].split() == ["area", "polarity", "conf", "finding", "text"]
     assert lines[1].startswith("care_leavers") and lines[1].endswith(IN_DOMAIN)
     assert lines[0].index("polarity") == lines[1].index("positive")  # columns line up
     assert lines[-1] == "1 finding"
@@ -86,27 +86,32 @@ def test_classify_a_text_file_and_stdin(run, model, tmp_path, monkeypatch):
     lines = [s for s, _, _ in TINY_SENTENCES[:5]]
     path = tmp_path / "in.txt"
     path.write_text("\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]) + "\n")
-    code, out, _ = run("classify", path, "--model", model, "--format", "jsonl")
+    code, out, _ = run("classify", path, "--model", model, "--format", "jsonl", "--lines")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [r["text"] for r in rows] == lines
     assert [r["provenance"]["line"] for r in rows] == [1, 2, 4, 5, 6]
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(path.read_text()))
-    code, out, _ = run("classify", "-", "--model", model, "--format", "jsonl")
+    code, out, _ = run("classify", "-", "--model", model, "--format", "jsonl", "--lines")
     assert code == 0 and [json.loads(line)["text"] for line in out.splitlines()] == lines
 
-    code, out, _ = run("classify", path, "--model", model)
+    code, out, _ = run("classify", path, "--model", model, "--lines")
     assert code == 0 and out.splitlines()[0].split()[0] == "line"
+
+    # without --lines the file is a document: its sentences, each once, whatever the line breaks
+    code, out, _ = run("classify", path, "--model", model, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["text"] for r in rows] == lines and {r["kind"] for r in rows} == {"news_or_text"}
 
 
 def test_classify_stdin_in_a_real_process(model):
-    result = _subprocess("classify", "-", "--model", model, "--format", "csv",
-                         stdin=IN_DOMAIN + "\n\n" + OUT_OF_DOMAIN[0] + "\n")
+    result = _subprocess("classify", "-", "--model", model, "--format", "csv", "--lines",
+                         stdin=IN_DOMAIN + "\n\n" + NOT_ENGLISH[0] + "\n")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["out_of_domain"] for r in rows] == ["False", "True"]
+    assert [r["is_finding"] for r in rows] == ["True", "False"]
     assert [r["line"] for r in rows] == ["1", "3"]
-    assert result.stderr == ""  # no progress bar: stderr is not a terminal
+    assert "classifying" not in result.stderr  # no progress bar: stderr is not a terminal
 
 
 def test_classify_a_report_pdf_lists_findings_with_pages(run, model, pdf):
@@ -119,9 +124,9 @@ def test_classify_a_report_pdf_lists_findings_with_pages(run, model, pdf):
     assert rows and all(r["provenance"]["page"] >= 1 and r["provenance"]["sentence_id"] for r in rows)
 
 
-def test_out_of_domain_rows_are_marked(run, model):
-    code, out, _ = run("classify", OUT_OF_DOMAIN[0], "--model", model)
-    assert code == 0 and " OUT " in out and "1 out of domain" in out
+def test_rows_that_are_not_findings_are_marked(run, model):
+    code, out, _ = run("classify", NOT_ENGLISH[0], "--model", model)
+    assert code == 0 and " no " in out and "1 not findings" in out
 
 
 # --------------------------------------------------------------------------- report
@@ -142,7 +147,7 @@ def test_report_json_jsonl_csv(run, model, pdf):
     expected = api.classify(pdf, model=model)
     code, out, _ = run("report", pdf, "--model", model, "--format", "json")
     data = json.loads(out)
-    assert code == 0 and set(data) == {"report", "summary", "findings"}
+    assert code == 0 and set(data) == {"kind", "report", "summary", "findings"}
     assert len(data["findings"]) == len(expected)
     assert data["summary"]["areas"]["leadership"]["predicted_grade"] == expected.summary.areas["leadership"].predicted_grade
     code, out, _ = run("report", pdf, "--model", model, "--format", "jsonl")
@@ -235,8 +240,11 @@ def test_bad_inputs_exit_1_with_one_line(run, model, tmp_path, pdf):
 
 def test_empty_stdin_is_an_error(run, model, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n  \n"))
-    code, _, err = run("classify", "-", "--model", model)
+    code, _, err = run("classify", "-", "--model", model, "--lines")
     assert code == 1 and "no non-empty line" in _one_error_line(err)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n  \n"))
+    code, _, err = run("classify", "-", "--model", model)
+    assert code == 1 and "only whitespace" in _one_error_line(err)
 
 
 @pytest.mark.skipif(not (api.DEFAULT_MODEL_DIR / "finding_model.json").is_file(),
@@ -249,7 +257,7 @@ def test_report_with_the_shipped_default_model(run, pdf, monkeypatch):
 
 def test_no_default_model_exits_1(run, monkeypatch, tmp_path):
     monkeypatch.delenv(api.MODEL_ENV, raising=False)
-    monkeypatch.setattr(api, "DEFAULT_MODEL_DIR", tmp_path / "none")
+    monkeypatch.setattr(loading, "DEFAULT_MODEL_DIR", tmp_path / "none")
     code, _, err = run("classify", IN_DOMAIN)
     assert code == 1 and "no default model is installed" in _one_error_line(err)
 
@@ -270,7 +278,7 @@ def test_usage_errors_exit_2(run, argv):
 def test_usage_error_in_a_real_process_and_help():
     assert _subprocess("classify").returncode == 2
     result = _subprocess("classify", "--help")
-    assert result.returncode == 0 and "--format" in result.stdout and "TEXT|FILE.pdf|FILE.txt|-" in result.stdout
+    assert result.returncode == 0 and "--format" in result.stdout and "TEXT|FILE|-" in result.stdout
 
 
 def test_other_commands_are_still_registered(run):
@@ -294,7 +302,7 @@ def test_warnings_are_one_line_and_quiet_silences_them(run, model):
 def test_no_progress_bar_when_stderr_is_not_a_terminal(run, model, monkeypatch):
     lines = [s for s, _, _ in TINY_SENTENCES] * (api.AUTO_PROGRESS_MIN // len(TINY_SENTENCES) + 1)
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines)))
-    code, out, err = run("classify", "-", "--model", model, "--format", "jsonl")
+    code, out, err = run("classify", "-", "--model", model, "--format", "jsonl", "--lines")
     assert code == 0 and len(out.splitlines()) == len(lines) and err == ""
 
 
@@ -302,8 +310,8 @@ def test_progress_bar_on_a_terminal_unless_quiet(run, model, monkeypatch):
     monkeypatch.setattr(api, "_stderr_is_tty", lambda: True)
     monkeypatch.setattr(api, "AUTO_PROGRESS_MIN", 2)
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(s for s, _, _ in TINY_SENTENCES)))
-    code, _, err = run("classify", "-", "--model", model, "--format", "jsonl")
+    code, _, err = run("classify", "-", "--model", model, "--format", "jsonl", "--lines")
     assert code == 0 and "classifying" in err
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(s for s, _, _ in TINY_SENTENCES)))
-    code, _, err = run("classify", "-", "--model", model, "--format", "jsonl", "--quiet")
+    code, _, err = run("classify", "-", "--model", model, "--format", "jsonl", "--quiet", "--lines")
     assert code == 0 and err == ""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ofsted_nlp.errors import ReportError
-from ofsted_nlp.reports import read_report, split_sentences
+from ofsted_nlp.reading import read_report, split_sentences
 
 from .pdf_factory import make_ilacs_body_size_headings_report, make_ilacs_report, make_sif_report, make_unrelated_pdf
 

@@ -1,0 +1,94 @@
+"""Out-of-domain documents (letters, news) read with the text reader and classified, against gold.
+
+    python benchmarks/bench_documents.py [--split dev|test] [--model DIR_OR_URI]
+
+Reads labelled_data/documents/index.jsonl (doc_id, kind, split, url) and each
+labelled_data/documents/<doc_id>.txt; gold rows are the labelled_data rows (gold.jsonl) whose
+report_id is a doc_id, with text, area (one of labels.AREAS or "none") and polarity. Returned
+sentences are matched to gold by ids.normalise_text. Prints:
+- the share of gold finding sentences (area != none) returned as findings (target >= 98%);
+- the share of gold `none` sentences NOT returned as findings (target >= 90%);
+- area and polarity macro-F1 of the model on the matched finding sentences (target >= 0.85).
+Skips with a message when the files are not there yet.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ofsted_nlp import api  # noqa: E402
+from ofsted_nlp.ids import normalise_text  # noqa: E402
+from ofsted_nlp.labels import NOT_A_FINDING  # noqa: E402
+from ofsted_nlp.reading.kinds import read_text  # noqa: E402
+
+DOCS = ROOT / "labelled_data" / "documents"
+
+
+def gold_rows(doc_ids: set[str]) -> list[dict]:
+    rows = []
+    for path in sorted((ROOT / "labelled_data").glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    if row.get("report_id") in doc_ids and "text" in row and "area" in row:
+                        rows.append(row)
+    return rows
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--split", choices=("dev", "test"), default="dev")
+    p.add_argument("--model", default=None)
+    args = p.parse_args(argv)
+    index = DOCS / "index.jsonl"
+    if not index.is_file():
+        print(f"skipped: {index} is not there yet")
+        return 0
+    entries = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip()]
+    entries = [e for e in entries if e.get("split") == args.split and (DOCS / f"{e['doc_id']}.txt").is_file()]
+    gold = gold_rows({e["doc_id"] for e in entries})
+    if not entries or not gold:
+        print(f"skipped: no {args.split} documents with gold rows yet ({len(entries)} documents, {len(gold)} rows)")
+        return 0
+    from sklearn.metrics import f1_score
+
+    by_doc: dict[str, dict[str, dict]] = {}
+    for row in gold:
+        by_doc.setdefault(row["report_id"], {})[normalise_text(row["text"])] = row
+    found = kept_none = n_finding = n_none = unmatched = 0
+    y_area, p_area, y_pol, p_pol = [], [], [], []
+    for e in entries:
+        doc = read_text((DOCS / f"{e['doc_id']}.txt").read_text(encoding="utf-8"), doc_id=e["doc_id"])
+        result = api.classify_document(doc, model=args.model, progress=False)
+        returned = {normalise_text(f.text): f for f in result.findings}
+        for key, row in by_doc.get(e["doc_id"], {}).items():
+            f = returned.get(key)
+            if f is None:
+                unmatched += 1
+            if row["area"] == NOT_A_FINDING:
+                n_none += 1
+                kept_none += f is None or not f.is_finding
+                continue
+            n_finding += 1
+            if f is not None and f.is_finding:
+                found += 1
+                y_area.append(row["area"]); p_area.append(f.area)
+                y_pol.append(row["polarity"]); p_pol.append(f.polarity)
+    print(f"{args.split}: {len(entries)} documents, {len(gold)} gold sentences ({unmatched} not returned as such)")
+    print(f"finding sentences returned as findings: {found}/{n_finding} = {found / max(n_finding, 1):.1%} (target >= 98%)")
+    print(f"none sentences not returned as findings: {kept_none}/{n_none} = {kept_none / max(n_none, 1):.1%} "
+          f"(target >= 90%)")
+    if y_area:
+        print(f"area macro-F1 {f1_score(y_area, p_area, average='macro'):.3f}, polarity macro-F1 "
+              f"{f1_score(y_pol, p_pol, average='macro'):.3f} on {len(y_area)} matched findings (target >= 0.85)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
