@@ -387,6 +387,8 @@ def _grade_text(grade) -> str:
 
 
 def _report_table(result) -> str:
+    from .summary import format_score
+
     meta, summary = result.metadata, result.summary
     title = f"{meta.get('local_authority') or result.report_id} ({result.report_id})"
     details = [meta.get("era"), f"published {meta['publication_date']}" if meta.get("publication_date") else None]
@@ -398,7 +400,7 @@ def _report_table(result) -> str:
     for s in summary.areas.values():
         pct = (lambda x: f"{100 * x:.0f}%") if s.n_findings else (lambda x: "-")
         rows.append([s.area, str(s.n_findings), pct(s.share_positive), pct(s.share_negative), pct(s.share_neutral),
-                     "-" if s.n_findings == 0 else f"{s.score:+.2f}", _grade_text(s.predicted_grade),
+                     "-" if s.n_findings == 0 else format_score(s.score, summary.thresholds), _grade_text(s.predicted_grade),
                      _grade_text(s.ofsted_grade)])
     lines += _table(header, rows, right={1, 2, 3, 4, 5})
     import textwrap
