@@ -429,8 +429,15 @@ def _where(finding) -> str:
     return f" (p. {p.page}{para})"
 
 
+def _register_table_commands(sub) -> None:
+    """table, timeline and report --format html (ofsted_nlp/cli_tables.py)."""
+    from .cli_tables import register
+
+    register(sub)
+
+
 # Other modules add their subcommands here: a function taking the subparsers object.
-_EXTRA_COMMANDS: list = [_register_classify_commands]
+_EXTRA_COMMANDS: list = [_register_classify_commands, _register_table_commands]
 
 
 def main(argv=None) -> int:
