@@ -176,7 +176,7 @@ def find_authority(name=None, *, urn=None, date=None) -> Authority | None:
     return current[0] if len(current) == 1 else None
 
 
-_FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})_(?P<slug>.+?)_(?P<urn>\d{4,9})$")
+_FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})_(?P<slug>.+?)_(?P<urn>\d+)$")
 
 
 def parse_file_name(stem: str) -> dict:
