@@ -27,6 +27,8 @@ _LAZY = {
     "area_score": "summary",
     "grade_from_score": "summary",
     "read_report": "reports",
+    "table": "tables",
+    "timeline": "timeline",
     "OfstedNLPError": "errors",
     "InputError": "errors",
     "ReportError": "errors",

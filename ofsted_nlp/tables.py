@@ -220,9 +220,10 @@ def _nan_to_none(x):
 _WORKER: dict = {}
 
 
-def _init_worker(model, options) -> None:
+def _init_worker(model, options, quiet: bool = True) -> None:
     _WORKER.update(model=model, options=options)
-    warnings.simplefilter("ignore")
+    if quiet:  # a worker process: its warnings would only interleave with the progress bar
+        warnings.simplefilter("ignore")
     try:
         from .api import get_model
 
@@ -283,7 +284,7 @@ def build_tables(paths, model=None, *, workers: int | None = None, progress=None
     try:
         if workers == 1:
             saved = dict(_WORKER)
-            _init_worker(model, options)
+            _init_worker(model, options, quiet=False)
             try:
                 for f in files:
                     results[str(f)] = _one(str(f))
@@ -476,5 +477,6 @@ def _width(df, column) -> float:
     elif str(values.dtype).startswith("float"):
         longest = 9
     else:
-        longest = int(values.astype(str).str.len().quantile(0.95)) if len(values) else 0
+        lengths = [len(str(v)) for v in values.dropna()]
+        longest = sorted(lengths)[int(0.95 * (len(lengths) - 1))] if lengths else 0
     return float(min(max(len(column) + 3, longest + 2), 50))
