@@ -296,6 +296,21 @@ def test_timeline_png_and_html_from_paths(corpus, model_dir, tmp_path):
         timeline(rows, "York", tmp_path / "york.pdf")
 
 
+def test_timeline_marks_visits_and_their_focus_areas(built, tmp_path):
+    from ofsted_nlp.timeline import focus_areas, timeline
+
+    areas = built.areas.copy()
+    visit = areas["publication_id"] == "2025-04-15_york_80453"
+    areas.loc[visit, "kind"] = "focused_visit"
+    areas.loc[visit & (areas["area"] != "help_and_protection"), "n_findings"] = 0
+    rows = timeline(areas, "York", tmp_path / "york.html")
+    assert focus_areas(rows[rows["publication_id"] == "2025-04-15_york_80453"]) == ["help_and_protection"]
+    text = (tmp_path / "york.html").read_text(encoding="utf-8")
+    assert '"text":"focused visit"' in text.replace(": ", ":") and "<td>focused visit</td>" in text
+    timeline(areas, "York", tmp_path / "york.png")
+    assert (tmp_path / "york.png").stat().st_size > 10_000
+
+
 def test_cli_timeline(corpus, model_dir, tmp_path, capsys):
     out = tmp_path / "york.html"
     code = cli.main(["timeline", str(corpus), "--la", "York City Council", "-o", str(out), "--model", model_dir, "-q"])
