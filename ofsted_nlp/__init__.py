@@ -29,6 +29,8 @@ _LAZY = {
     "area_score": "summary",
     "grade_from_score": "summary",
     "read_report": "reading",
+    "table": "tables",
+    "timeline": "timeline",
     "OfstedNLPError": "errors",
     "InputError": "errors",
     "ReportError": "errors",

@@ -414,6 +414,8 @@ def _grade_text(grade) -> str:
 
 
 def _report_table(result) -> str:
+    from .summary import format_score
+
     meta, summary = result.metadata, result.summary
     title = f"{meta.get('local_authority') or result.report_id} ({result.report_id})"
     details = [result.kind, meta.get("era"),
@@ -428,7 +430,7 @@ def _report_table(result) -> str:
     for s in summary.areas.values():
         pct = (lambda x: f"{100 * x:.0f}%") if s.n_findings else (lambda x: "-")
         rows.append([s.area, str(s.n_findings), pct(s.share_positive), pct(s.share_negative), pct(s.share_neutral),
-                     "-" if s.n_findings == 0 else f"{s.score:+.2f}", _grade_text(s.predicted_grade),
+                     "-" if s.n_findings == 0 else format_score(s.score, summary.thresholds), _grade_text(s.predicted_grade),
                      _grade_text(s.ofsted_grade)])
     lines += _table(header, rows, right={1, 2, 3, 4, 5})
     import textwrap
@@ -457,8 +459,15 @@ def _where(finding) -> str:
     return f" (p. {p.page}{para})"
 
 
+def _register_table_commands(sub) -> None:
+    """table, timeline and report --format html (ofsted_nlp/cli_tables.py)."""
+    from .cli_tables import register
+
+    register(sub)
+
+
 # Other modules add their subcommands here: a function taking the subparsers object.
-_EXTRA_COMMANDS: list = [_register_classify_commands]
+_EXTRA_COMMANDS: list = [_register_classify_commands, _register_table_commands]
 
 
 def main(argv=None) -> int:

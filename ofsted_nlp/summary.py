@@ -182,6 +182,21 @@ def grade_from_score(score: float, thresholds: GradeThresholds | None = None,
     return GRADES[3]
 
 
+def format_score(score: float, thresholds: GradeThresholds | None = None, digits: int = 2) -> str:
+    """``score`` as text ("+0.45") with at least ``digits`` decimals, and more where fewer would
+    put it on or across a cut point: grades are mapped from the unrounded score, so 0.448 under
+    a 0.45 cut-off shows as "+0.448", never as "+0.45" beside "requires improvement"."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return "-"
+    t = DEFAULT_THRESHOLDS if thresholds is None else GradeThresholds.coerce(thresholds)
+    cuts = (t.outstanding, t.good, t.requires_improvement)
+    for places in range(digits, 10):
+        shown = round(score, places)
+        if all((shown >= cut) == (score >= cut) and (shown != cut or score == cut) for cut in cuts):
+            return f"{score:+.{places}f}"
+    return f"{score:+.10f}"
+
+
 # --------------------------------------------------------------------------- summaries
 
 
@@ -348,11 +363,11 @@ def _reason(score, n, counts, grade, t: GradeThresholds) -> str:
     shares = (f"{counts[POSITIVE]} positive, {counts[NEGATIVE]} negative, {counts[NEUTRAL]} neutral "
               f"of {n} finding{'s' if n != 1 else ''}")
     if grade is None:
-        return f"score {score:+.2f} ({shares}); fewer than {t.min_findings} findings, so no grade"
+        return f"score {format_score(score, t)} ({shares}); fewer than {t.min_findings} findings, so no grade"
     bands = {
         GRADES[0]: f">= {t.outstanding:+.2f}",
         GRADES[1]: f">= {t.good:+.2f} and < {t.outstanding:+.2f}",
         GRADES[2]: f">= {t.requires_improvement:+.2f} and < {t.good:+.2f}",
         GRADES[3]: f"< {t.requires_improvement:+.2f}",
     }
-    return f"score {score:+.2f} ({shares}) is {bands[grade]}: {grade.replace('_', ' ')}"
+    return f"score {format_score(score, t)} ({shares}) is {bands[grade]}: {grade.replace('_', ' ')}"
