@@ -163,7 +163,7 @@ def test_predict_frame_gives_one_row_per_text_and_empty_input_an_empty_frame():
     model = train_tiny_finding_model()
     frame = predict_frame(model, TEXTS)
     assert list(frame.columns) == output_columns(model.area_classes_, model.polarity_classes_)
-    areas, polarities = model.predict(TEXTS)
+    areas, polarities = model.predict_findings(TEXTS)
     assert list(frame["area"]) == list(areas)
     assert list(frame["polarity"]) == list(polarities)
     empty = predict_frame(model, [])
