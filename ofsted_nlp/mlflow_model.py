@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mlflow
+import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
@@ -30,7 +31,7 @@ MAX_SENTENCE_CHARS = 1_000
 MAX_ROWS = 5_000
 
 
-class FindingPyfuncModel(mlflow.pyfunc.PythonModel):
+class FindingPyfuncModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
     """Serves a FindingClassifier: one row per sentence in, area and polarity out."""
 
     def load_context(self, context):
@@ -129,6 +130,7 @@ def output_columns(area_classes, polarity_classes) -> list[str]:
 
 
 def probability_columns(classes) -> list[str]:
+    """``p_<label>`` column names, one per class, in ``classes`` order."""
     return [f"{PROBABILITY_PREFIX}{label}" for label in classes]
 
 
