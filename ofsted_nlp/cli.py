@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import __version__
 from .errors import OfstedNLPError
 
 # Exit codes scripts can rely on.
@@ -50,6 +51,7 @@ def _report_failures(failures) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ofsted-nlp", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("corpus", help="read a folder of report PDFs into sentences.parquet and reports.parquet")

@@ -36,9 +36,22 @@ REQUIRED_FIELDS = ("id", "text", "area", "polarity", "report_id", "document_kind
 
 
 def labelled_data_dir() -> Path:
-    """`$OFSTED_NLP_DATA` when set, else the checkout's labelled_data/ beside the package."""
+    """`$OFSTED_NLP_DATA` when set, else the checkout's labelled_data/ beside the package.
+
+    The labelled data is not in the wheel (27 MB); after `pip install ofsted-nlp`, point
+    `$OFSTED_NLP_DATA` at a copy of the repository's labelled_data/ folder, or pass
+    `directory=` to the loaders. A folder that does not exist raises DataError saying so.
+    """
     configured = os.environ.get("OFSTED_NLP_DATA")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "labelled_data"
+    path = Path(configured) if configured else Path(__file__).resolve().parent.parent / "labelled_data"
+    if not path.is_dir():
+        source = "$OFSTED_NLP_DATA" if configured else "the default location (a source checkout's labelled_data/)"
+        raise DataError(
+            f"labelled data folder {path} ({source}) does not exist. The labelled data is not part of the "
+            "installed package: set OFSTED_NLP_DATA=/path/to/labelled_data (the folder of the ofsted_nlp "
+            "repository holding gold.jsonl and splits.json), or pass directory= to the data functions."
+        )
+    return path
 
 
 # --------------------------------------------------------------------------- reading and checking

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mlflow
+import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
@@ -23,9 +24,14 @@ TEXT_COLUMN = "text"
 PROBABILITY_PREFIX = "p_"
 TASKS = ("area", "polarity")
 FINDING_INTERFACE = ("predict_proba", "area_classes_", "polarity_classes_")
+# Caps on one request, so a served model answers a hostile or mistaken payload quickly with a 400
+# instead of working for minutes and echoing megabytes. classify() reads up to MAX_SENTENCE_CHARS
+# of a sentence too (it cuts, with a warning; a server refuses and says why).
+MAX_SENTENCE_CHARS = 1_000
+MAX_ROWS = 5_000
 
 
-class FindingPyfuncModel(mlflow.pyfunc.PythonModel):
+class FindingPyfuncModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
     """Serves a FindingClassifier: one row per sentence in, area and polarity out."""
 
     def load_context(self, context):
@@ -35,7 +41,16 @@ class FindingPyfuncModel(mlflow.pyfunc.PythonModel):
     # treats this hint as "no type-hint validation", so the logged signature stays in charge.
     # Called directly (unwrap_python_model()), predict also takes lists and Series.
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        return predict_frame(self.finding_model, texts_from_input(model_input))
+        """Findings for the sentences in ``model_input``; bad input raises MlflowException
+        (INVALID_PARAMETER_VALUE), which the scoring server answers with a 400 and the message
+        only (any other exception would be answered with the server's stack trace)."""
+        from ofsted_nlp.errors import InputError
+
+        try:
+            texts = texts_from_input(model_input)
+        except InputError as exc:
+            raise mlflow.exceptions.MlflowException.invalid_parameter_value(str(exc)) from None
+        return predict_frame(self.finding_model, texts)
 
 
 def load_finding_model(directory):
@@ -46,10 +61,15 @@ def load_finding_model(directory):
     from ofsted_nlp.errors import ModelLoadError
     from ofsted_nlp.models import load_model
 
+    from ofsted_nlp.features import read_input_format
+
     model = load_model(Path(directory))
     missing = [name for name in FINDING_INTERFACE if not hasattr(model, name)]
     if missing:
         raise ModelLoadError(f"{directory}: {type(model).__name__} is not a finding model (lacks {missing})")
+    # How the model was trained to read a sentence, as classify() reads it (api._load_directory).
+    if getattr(model, "input_format_", None) is None:
+        model.input_format_ = read_input_format(directory)
     return model
 
 
@@ -71,9 +91,17 @@ def texts_from_input(model_input) -> list[str]:
     if isinstance(values, str):
         values = [values]
     values = list(np.asarray(values, dtype=object).reshape(-1))
+    if len(values) > MAX_ROWS:
+        raise InputError(f"{len(values):,} sentences in one request; the limit is {MAX_ROWS:,}: "
+                         "send them in several requests")
     for position, value in enumerate(values):
         if not isinstance(value, str):
             raise InputError(f"row {position}: expected a sentence (str), got {type(value).__name__}")
+        if not value.strip():
+            raise InputError(f"row {position}: empty sentence; every row must hold a sentence to classify")
+        if len(value) > MAX_SENTENCE_CHARS:
+            raise InputError(f"row {position}: {len(value):,} characters; a sentence may have at most "
+                             f"{MAX_SENTENCE_CHARS:,}: split the text into sentences first")
     return values
 
 
@@ -102,6 +130,7 @@ def output_columns(area_classes, polarity_classes) -> list[str]:
 
 
 def probability_columns(classes) -> list[str]:
+    """``p_<label>`` column names, one per class, in ``classes`` order."""
     return [f"{PROBABILITY_PREFIX}{label}" for label in classes]
 
 
@@ -114,7 +143,11 @@ def predict_frame(finding_model, texts: list[str]) -> pd.DataFrame:
         # Estimators reject zero-row input; an empty request deserves an empty answer.
         return pd.DataFrame({name: pd.Series(dtype=_column_dtype(name)) for name in columns})
 
-    area_proba, polarity_proba = (np.asarray(p, dtype=float) for p in finding_model.predict_proba(texts))
+    from ofsted_nlp.features import PLAIN, compose
+
+    # The same model input as classify() composes for a bare sentence (no report section).
+    inputs = compose(texts, None, getattr(finding_model, "input_format_", PLAIN))
+    area_proba, polarity_proba = (np.asarray(p, dtype=float) for p in finding_model.predict_proba(inputs))
     # Labels are the most probable class, as in FindingClassifier.predict; taking them from the
     # probabilities costs one forward pass instead of two.
     data = {

@@ -305,7 +305,7 @@ def test_embedding_model_records_the_encoder_by_name_not_copy(shared_encoder, tm
 
 def test_finding_classifier_fits_predicts_and_round_trips(tmp_path):
     finding = FindingClassifier(TfidfClassifier(), TfidfClassifier()).fit(TEXTS, AREA_LABELS, POLARITY_LABELS)
-    areas, polarities = finding.predict(TEXTS)
+    areas, polarities = finding.predict_findings(TEXTS)
     assert accuracy(areas, AREA_LABELS) >= 0.95 and accuracy(polarities, POLARITY_LABELS) >= 0.95
     area_proba, polarity_proba = finding.predict_proba(UNSEEN)
     assert_proba_valid(area_proba, len(UNSEEN), finding.area_classes_)
@@ -317,8 +317,7 @@ def test_finding_classifier_fits_predicts_and_round_trips(tmp_path):
     assert {p.name for p in (tmp_path / "f").iterdir()} == {"finding_model.json", "area", "polarity"}
     for loaded in (FindingClassifier.load(tmp_path / "f"), load_model(tmp_path / "f")):
         assert isinstance(loaded, FindingClassifier)
-        for got, expected in zip(loaded.predict(TEXTS + UNSEEN), finding.predict(TEXTS + UNSEEN)):
-            np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(loaded.predict(TEXTS + UNSEEN), finding.predict(TEXTS + UNSEEN))
     assert clone(finding).get_params()["area_model__C"] == finding.area_model.C
 
 
@@ -409,20 +408,21 @@ def finetuned():
 
 
 def test_finetuned_implements_the_finding_interface(finetuned):
-    areas, polarities = finetuned.predict(TEXTS)
+    areas, polarities = finetuned.predict_findings(TEXTS)
     assert set(areas) <= set(finetuned.area_classes_) and set(polarities) <= set(finetuned.polarity_classes_)
     assert list(finetuned.area_classes_) == sorted(AREAS)
     assert list(finetuned.polarity_classes_) == sorted(POLARITIES)
     area_proba, polarity_proba = finetuned.predict_proba(UNSEEN)
     assert_proba_valid(area_proba, len(UNSEEN), finetuned.area_classes_)
     assert_proba_valid(polarity_proba, len(UNSEEN), finetuned.polarity_classes_)
-    single_area, single_polarity = finetuned.predict([UNSEEN[0]])
+    single_area, single_polarity = finetuned.predict_findings([UNSEEN[0]])
+    assert finetuned.predict([UNSEEN[0]]).shape == (1, 2)
     assert single_area.shape == single_polarity.shape == (1,)
     assert [len(h) for h in finetuned.history_] and finetuned.history_[0]["epoch"] == 1
 
 
 def test_finetuned_task_views_match_the_joint_model(finetuned):
-    areas, polarities = finetuned.predict(UNSEEN)
+    areas, polarities = finetuned.predict_findings(UNSEEN)
     np.testing.assert_array_equal(finetuned.area_model.predict(UNSEEN), areas)
     np.testing.assert_array_equal(finetuned.polarity_model.predict(UNSEEN), polarities)
     np.testing.assert_array_equal(finetuned.area_model.classes_, finetuned.area_classes_)

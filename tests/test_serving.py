@@ -163,9 +163,18 @@ def test_predict_frame_gives_one_row_per_text_and_empty_input_an_empty_frame():
     model = train_tiny_finding_model()
     frame = predict_frame(model, TEXTS)
     assert list(frame.columns) == output_columns(model.area_classes_, model.polarity_classes_)
-    areas, polarities = model.predict(TEXTS)
+    areas, polarities = model.predict_findings(TEXTS)
     assert list(frame["area"]) == list(areas)
     assert list(frame["polarity"]) == list(polarities)
     empty = predict_frame(model, [])
     assert list(empty.columns) == list(frame.columns)
     assert len(empty) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data", [[[""]], [["   "]], [["x" * 1_001]]])
+def test_empty_or_over_long_sentence_is_a_client_error_without_stack_trace(scoring_server, data):
+    status, body = invoke(scoring_server, {"dataframe_split": {"columns": ["text"], "data": data}})
+    assert 400 <= status < 500, body
+    assert "stack_trace" not in body
+    assert "sentence" in body["message"] or "characters" in body["message"]

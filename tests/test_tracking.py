@@ -89,7 +89,7 @@ def run_small_experiment(tmp_path: Path):
     model = train_tiny_finding_model()
     model_dir = model.save(tmp_path / "finding_model")
     texts, areas, polarities = columns(TEST_SENTENCES)
-    predicted_areas, predicted_polarities = model.predict(texts)
+    predicted_areas, predicted_polarities = model.predict_findings(texts)
 
     params = {"area_model": "tfidf", "word_ngram_range": (1, 2)}
     with tracking.start_run(EXPERIMENT, run_name="tiny-tfidf", params=params, tags={"purpose": "test"}) as run:

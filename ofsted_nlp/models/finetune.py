@@ -34,7 +34,7 @@ from .encoder import (
     quiet_transformers,
     torch_threads,
 )
-from .finding import check_finding_labels
+from .finding import JointClassifierMixin, finding_targets
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,13 @@ ENCODER_DIR = "encoder"  # encoder config.json and tokenizer files
 
 
 @register_family
-class FineTunedClassifier(BaseEstimator):
+class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
     """Joint area + polarity classifier: mean-pooled MiniLM, fine-tuned, with two linear heads.
 
-    ``fit(texts, areas, polarities, sample_weight=None)``; ``predict(texts) ->
-    (areas, polarities)``; ``predict_proba(texts) -> (area_proba, polarity_proba)``.
+    scikit-learn multi-output conventions (see models/finding.py): ``fit(X, y)`` with ``y`` of
+    shape (n, 2) or ``fit(X, areas, polarities)``; ``predict(X)`` -> (n, 2) array;
+    ``predict_findings(X) -> (areas, polarities)``; ``predict_proba(X) -> [area_proba,
+    polarity_proba]``; ``score``; ``NotFittedError`` before ``fit``.
     ``warmup`` is a fraction of all steps when below 1, else a number of steps.
     ``num_threads`` is torch's thread count while fitting and predicting (see
     encoder.torch_threads for why it is 1 by default). Training is deterministic
@@ -74,9 +76,10 @@ class FineTunedClassifier(BaseEstimator):
 
     # ------------------------------------------------------------ training
 
-    def fit(self, texts, areas, polarities, sample_weight=None):
-        texts = check_texts(texts)
-        area_labels, polarity_labels = check_finding_labels(texts, areas, polarities)
+    def fit(self, X, y, polarities=None, sample_weight=None):
+        """Fine-tune: ``fit(X, y)`` with ``y`` of shape (n, 2), or ``fit(X, areas, polarities)``."""
+        texts = check_texts(X)
+        area_labels, polarity_labels = finding_targets(texts, y, polarities)
         weights = check_sample_weight(sample_weight, len(texts))
         if self.class_weight not in (None, "balanced"):
             raise DataError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
@@ -157,19 +160,21 @@ class FineTunedClassifier(BaseEstimator):
 
     # ------------------------------------------------------------ inference
 
-    def predict_proba(self, texts) -> tuple[np.ndarray, np.ndarray]:
+    def predict_proba(self, X) -> list[np.ndarray]:
+        """``[area_proba, polarity_proba]``, columns in ``area_classes_`` / ``polarity_classes_`` order."""
         check_is_fitted(self, "area_classes_")
-        texts = check_texts(texts)
+        texts = check_texts(X)
         key = (self.max_length, tuple(texts))
         last = getattr(self, "_last_output", None)
         if last is not None and last[0] == key:  # area and polarity views asking in turn
-            return last[1].copy(), last[2].copy()
+            return [last[1].copy(), last[2].copy()]
         area_proba, polarity_proba = self._forward(texts)
         self._last_output = (key, area_proba, polarity_proba)
-        return area_proba.copy(), polarity_proba.copy()
+        return [area_proba.copy(), polarity_proba.copy()]
 
-    def predict(self, texts) -> tuple[np.ndarray, np.ndarray]:
-        area_proba, polarity_proba = self.predict_proba(texts)
+    def predict_findings(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """``(areas, polarities)``: two 1-d arrays of str."""
+        area_proba, polarity_proba = self.predict_proba(X)
         return self.area_classes_[area_proba.argmax(axis=1)], self.polarity_classes_[polarity_proba.argmax(axis=1)]
 
     def _forward(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
