@@ -109,7 +109,7 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
             else:
                 inputs = split.inputs(fmt)
             t0 = time.perf_counter()
-            areas_pred, pols_pred = model.predict(inputs)
+            areas_pred, pols_pred = model.predict_findings(inputs)
             infer = time.perf_counter() - t0
             metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
                                                      list(pols_pred), groups=split.report_ids)

@@ -35,7 +35,7 @@ def concat(a: Split, b: Split) -> Split:
 def score(train: Split, test: Split) -> dict:
     model = FindingClassifier(TfidfClassifier(C=10.0), TfidfClassifier(C=10.0))
     model.fit(train.inputs(features.SECTION_CONTEXT, 0.25), train.areas, train.polarities)
-    areas, pols = model.predict(test.inputs(features.SECTION_CONTEXT))
+    areas, pols = model.predict_findings(test.inputs(features.SECTION_CONTEXT))
     m = evaluate.sentence_level_report(test.texts, test.areas, list(areas), test.polarities, list(pols),
                                        groups=test.report_ids, n_boot=200)
     return {k: round(m[k], 4) for k in ("area_macro_f1", "polarity_macro_f1", "polarity_neutral_f1",

@@ -60,7 +60,7 @@ def main():
             seed_everything()
             m = fit_with_weak(FindingClassifier(TfidfClassifier(C=10.0), TfidfClassifier(C=10.0)),
                               splits["train"], weak, w_area, w_pol)
-            a, p = m.predict(val.texts)
+            a, p = m.predict_findings(val.texts)
             score = (f1_score(val.areas, a, average="macro"), f1_score(val.polarities, p, average="macro"))
             print(f"w_area={w_area} w_pol={w_pol}: validation area {score[0]:.3f} polarity {score[1]:.3f}")
             if best is None or sum(score) > best[0]:

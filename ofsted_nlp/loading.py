@@ -18,6 +18,8 @@ from .features import read_input_format
 from .labels import AREAS, POLARITIES
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
+# Models shipped in the package, by name (experiments/select_default.py writes them).
+NAMED_MODELS = {"default": DEFAULT_MODEL_DIR, "tfidf": Path(__file__).resolve().parent / "tfidf_model"}
 MODEL_ENV = "OFSTED_NLP_MODEL"
 MLFLOW_SCHEMES = ("models", "runs", "file", "mlflow-artifacts", "s3", "gs", "wasbs", "abfss", "hdfs", "dbfs",
                   "http", "https", "ftp", "sftp")
@@ -28,6 +30,7 @@ _FINDING_INTERFACE = ("predict_proba", "area_classes_", "polarity_classes_")
 
 ACCEPTED_MODELS = (
     "None (the default model: $OFSTED_NLP_MODEL or ofsted_nlp/default_model/), "
+    "a shipped model's name ('default', 'tfidf'), "
     "a directory saved by FindingClassifier.save(), "
     "an MLflow model URI (models:/<name>/<version or @alias>, runs:/<run id>/<path>, file:///<path>, "
     "mlflow-artifacts:/<path>, s3://..., gs://...), "
@@ -65,6 +68,9 @@ def clear_model_cache() -> None:
 def _load_named(name: str):
     if not name.strip():
         raise ModelLoadError(f"model is an empty string; accepted: {ACCEPTED_MODELS}")
+    if name in NAMED_MODELS:
+        directory = DEFAULT_MODEL_DIR if name == "default" else NAMED_MODELS[name]
+        return _load_directory(str(directory), _mtime(directory))
     scheme = _uri_scheme(name)
     if scheme is not None:
         if scheme == "file":

@@ -530,7 +530,7 @@ def test_default_model_from_the_package_dir_or_the_environment(tiny_model_dir, m
     assert classify(IN_DOMAIN) == classify(IN_DOMAIN, model=tiny_model_dir)
 
 
-@pytest.mark.skipif(not (api.DEFAULT_MODEL_DIR / "finding_model.json").is_file(),
+@pytest.mark.skipif(not any((api.DEFAULT_MODEL_DIR / f).is_file() for f in ("finding_model.json", "model.json")),
                     reason="no default model shipped in ofsted_nlp/default_model/ yet")
 def test_the_shipped_default_model(monkeypatch, report_pdf):
     monkeypatch.delenv(api.MODEL_ENV, raising=False)

@@ -247,7 +247,7 @@ def test_empty_stdin_is_an_error(run, model, monkeypatch):
     assert code == 1 and "only whitespace" in _one_error_line(err)
 
 
-@pytest.mark.skipif(not (api.DEFAULT_MODEL_DIR / "finding_model.json").is_file(),
+@pytest.mark.skipif(not any((api.DEFAULT_MODEL_DIR / f).is_file() for f in ("finding_model.json", "model.json")),
                     reason="no default model shipped in ofsted_nlp/default_model/ yet")
 def test_report_with_the_shipped_default_model(run, pdf, monkeypatch):
     monkeypatch.delenv(api.MODEL_ENV, raising=False)

@@ -324,7 +324,16 @@ def test_finding_classifier_fits_predicts_and_round_trips(tmp_path):
 def test_finding_classifier_refuses_labels_outside_the_label_sets():
     with pytest.raises(DataError):
         FindingClassifier(TfidfClassifier(), TfidfClassifier()).fit(
-            TEXTS, ["none"] + AREA_LABELS[1:], POLARITY_LABELS)
+            TEXTS, ["leadrship"] + AREA_LABELS[1:], POLARITY_LABELS)
+    with pytest.raises(DataError):
+        FindingClassifier(TfidfClassifier(), TfidfClassifier()).fit(
+            TEXTS, AREA_LABELS, ["good"] + POLARITY_LABELS[1:])
+
+
+def test_not_a_finding_is_an_area_class_models_learn():
+    areas = ["none"] + AREA_LABELS[1:]
+    model = FindingClassifier(TfidfClassifier(), TfidfClassifier()).fit(TEXTS, areas, POLARITY_LABELS)
+    assert "none" in model.area_classes_
 
 
 # ------------------------------------------------------------ load_model refusals

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator
 
 from ..errors import ModelLoadError
 from .base import check_texts, read_model_json, register_family, write_model_json
+from .finding import JointClassifierMixin, finding_targets
 
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -25,7 +26,7 @@ MAX_THREADS = 2  # past two intra-op threads this small model gains little and a
 
 
 @register_family
-class OnnxFindingClassifier(BaseEstimator):
+class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
     """Area (with `none`) and polarity from one ONNX graph; the FindingClassifier interface.
 
     Built from a saved directory (`load`) or from `from_export` after training; it has no `fit`:
@@ -124,12 +125,16 @@ class OnnxFindingClassifier(BaseEstimator):
             area[rows], polarity[rows] = a, p
         return area, polarity
 
-    def predict(self, texts) -> tuple[np.ndarray, np.ndarray]:
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "session_")
+
+    def predict_findings(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        """``(areas, polarities)``: two 1-d arrays of str."""
         area, polarity = self.predict_proba(texts)
         return self.area_classes_[area.argmax(axis=1)], self.polarity_classes_[polarity.argmax(axis=1)]
 
 
-class TransformerFindingTrainer(BaseEstimator):
+class TransformerFindingTrainer(JointClassifierMixin, BaseEstimator):
     """Fine-tunes the multi-task transformer, then exports it to ONNX (int8 by default).
 
     `fit(texts, areas, polarities)` trains with the transformers Trainer (models/multitask.py,
@@ -151,14 +156,14 @@ class TransformerFindingTrainer(BaseEstimator):
         self.quantise = quantise
         self.num_threads = num_threads
 
-    def fit(self, texts, areas, polarities, sample_weight=None):
+    def fit(self, X, y, polarities=None, sample_weight=None):
+        """``fit(X, y)`` with ``y`` of shape (n, 2) (area, polarity), or ``fit(X, areas, polarities)``."""
         import tempfile
 
-        from .finding import check_finding_labels
         from .multitask import TrainConfig, export_onnx, quantise_onnx, train_multitask
 
-        texts = check_texts(texts)
-        area_labels, polarity_labels = check_finding_labels(texts, areas, polarities)
+        texts = check_texts(X)
+        area_labels, polarity_labels = finding_targets(texts, y, polarities)
         area_classes = sorted(set(area_labels))
         polarity_classes = sorted(set(polarity_labels))
         config = TrainConfig(encoder=self.encoder, keep_layers=self.keep_layers, epochs=self.epochs, lr=self.lr,
@@ -189,8 +194,11 @@ class TransformerFindingTrainer(BaseEstimator):
     def predict_proba(self, texts):
         return self.model_.predict_proba(texts)
 
-    def predict(self, texts):
-        return self.model_.predict(texts)
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "model_")
+
+    def predict_findings(self, texts):
+        return self.model_.predict_findings(texts)
 
     def save(self, directory) -> Path:
         return self.model_.save(directory)
