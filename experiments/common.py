@@ -97,7 +97,8 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
         train_seconds = time.perf_counter() - t0
         results = {"name": name, "params": params, "train_seconds": round(train_seconds, 1),
                    "run_id": run.info.run_id, "description": description,
-                   "data_version": results_data_version, "splits_version": data.load_splits()["version"]}
+                   "data_version": results_data_version, "splits_version": data.load_splits()["version"],
+                   "n_train": len(train.texts)}
         evaluations = [("validation", "validation", input_format), ("test", "test", input_format)]
         evaluations += [(ood, ood, input_format) for ood in data.OOD_SPLITS if splits.get(ood) and splits[ood].texts]
         if input_format != features.PLAIN:

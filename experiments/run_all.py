@@ -1,7 +1,9 @@
-"""Run the whole experiment suite, then write the results table into README.md.
+"""Run the whole experiment suite, then write the results table to results/results_table.md.
 
-Run: python experiments/run_all.py [--skip-finetune] [--table-only]
-On this 2-core machine the suite takes about 35-45 minutes (most of it fine-tuning MiniLM).
+Run: python experiments/run_all.py [--skip-finetune] [--table-only] [--update-readme]
+Results go to results/ (never tracked); `--update-readme` copies the table into README.md, the deliberate,
+reviewed step that changes the published figures. On this 2-core machine the suite takes about an hour
+(most of it fine-tuning MiniLM).
 """
 import argparse
 import json
@@ -11,8 +13,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SUITE = ["baselines.py", "tfidf.py", "weak_supervision.py", "weak_context.py", "embedding.py", "finetune.py",
-         "report_level.py", "select_default.py"]
+SUITE = ["baselines.py", "tfidf.py", "learning_curve.py", "transformer.py", "report_level.py"]
+RESULTS = ROOT / "results"
+SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 ROWS = [  # (results file, label in the table)
@@ -21,10 +24,13 @@ ROWS = [  # (results file, label in the table)
     ("baseline_keywords_vader", "Keyword area + VADER polarity"),
     ("tfidf_logreg", "TF-IDF + logistic regression"),
     ("tfidf_logreg_weak", "TF-IDF + logistic regression, gold + weak section labels"),
-    ("tfidf_logreg_context", "TF-IDF + logistic regression, section context (shipped default)"),
+    ("tfidf_logreg_context", "TF-IDF + logistic regression, section context (`model=\"tfidf\"`)"),
     ("tfidf_logreg_context_weak", "TF-IDF + logistic regression, section context, gold + weak"),
     ("minilm_embedding_context", "MiniLM embeddings + logistic regression, section context"),
     ("minilm_finetuned_context", "MiniLM fine-tuned (CPU), section context"),
+    ("minilm_l6_fp32_seed0", "MiniLM 6 layers, multi-task, Trainer, ONNX fp32"),
+    ("minilm_l4_fp32_seed0", "MiniLM 4 layers, multi-task, Trainer, ONNX fp32"),
+    ("minilm_l4_int8_seed0", "MiniLM 4 layers, multi-task, ONNX int8 (**shipped default**)"),
 ]
 REPORT_ROWS = [
     ("report_level_keywords_textblob", "Keyword area + TextBlob"),
@@ -39,28 +45,44 @@ def fmt_ci(m, task):
             f"{m[f'{task}_macro_f1_ci_high']:.2f})")
 
 
+def _speeds() -> dict:
+    if not SPEEDS.exists():
+        return {}
+    return {row["model"]: row for row in json.loads(SPEEDS.read_text())}
+
+
 def results_table() -> str:
-    lines = ["Sentence level, gold test split (31 held-out reports, "
-             "95% bootstrap CIs resampled by report):", "",
-             "| model | area macro-F1 | polarity macro-F1 | area acc. | polarity acc. | "
-             "without section context (area / polarity) | train s |",
-             "|---|---|---|---|---|---|---|"]
+    versions = set()
+    speeds = _speeds()
+    lines = ["Sentence level, gold **test** split (65 held-out reports, 2,405 sentences; 95% bootstrap CIs "
+             "resampled by report); area macro-F1 is over the four areas and `none`; news/letters = `ood_test` "
+             "(406 sentences); sentences/s from `benchmarks/bench_models.py` (2 cores, batched):", "",
+             "| model | area macro-F1 | polarity macro-F1 | neutral F1 | `none` F1 | "
+             "no section context (area / polarity) | news/letters (area / polarity) | sentences/s | MB | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for key, label in ROWS:
-        path = HERE / "results" / f"{key}.json"
+        path = RESULTS / f"{key}.json"
         if not path.exists():
             continue
         r = json.loads(path.read_text())
+        versions.add((r.get("splits_version", "?"), r.get("data_version", "?")))
         t = r["test"]
-        nc = r.get("test_no_context")
+        nc, ood = r.get("test_no_context"), r.get("ood_test")
         no_ctx = f"{nc['area_macro_f1']:.3f} / {nc['polarity_macro_f1']:.3f}" if nc else "-"
-        lines.append(f"| {label} | {fmt_ci(t, 'area')} | {fmt_ci(t, 'polarity')} | {t['area_accuracy']:.3f} | "
-                     f"{t['polarity_accuracy']:.3f} | {no_ctx} | {r['train_seconds']} |")
+        news = f"{ood['area_macro_f1']:.3f} / {ood['polarity_macro_f1']:.3f}" if ood else "-"
+        speed = speeds.get(key, {})
+        sps = f"{speed['sentences_per_s']:,.0f}" if speed else "-"
+        mb = f"{speed['mb']:.1f}" if speed else "-"
+        lines.append(f"| {label} | {fmt_ci(t, 'area')} | {fmt_ci(t, 'polarity')} | "
+                     f"{t.get('polarity_neutral_f1', float('nan')):.3f} | {t.get('area_none_f1', float('nan')):.3f} | "
+                     f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} |")
+    lines.insert(1, "Splits / data version: " + ", ".join(f"{s} / `{d}`" for s, d in sorted(versions)) + ".")
     lines += ["", "Report level, every graded report of the corpus scored by a model that never saw it "
               "(5-fold report-grouped cross-validation; thresholds fitted on the other folds):", "",
               "| model | Spearman (area score vs grade) | grade exact | grade within one | report-areas |",
               "|---|---|---|---|---|"]
     for key, label in REPORT_ROWS:
-        path = HERE / "results" / f"{key}.json"
+        path = RESULTS / f"{key}.json"
         if not path.exists():
             continue
         m = json.loads(path.read_text())["report_level"]
@@ -83,6 +105,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-finetune", action="store_true")
     ap.add_argument("--table-only", action="store_true")
+    ap.add_argument("--update-readme", action="store_true", help="copy the table into README.md")
     args = ap.parse_args()
     if not args.table_only:
         for script in SUITE:
@@ -90,7 +113,10 @@ def main():
                 continue
             print(f"== {script}", flush=True)
             subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=ROOT)
-    write_readme_table()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "results_table.md").write_text(results_table() + "\n")
+    if args.update_readme:
+        write_readme_table()
     print(results_table())
 
 

@@ -53,7 +53,7 @@ def model_card(best: dict, score: float, sps: float, mb: float) -> str:
              f"on data version `{best['data_version']}` (splits {best['splits_version']}) that are at most "
              f"{MAX_BYTES // 2**20} MB and classify at least {MIN_SENTENCES_PER_S} sentences/s here "
              f"({sps:,.0f} sentences/s, {mb:.1f} MB). Trained on the gold train split "
-             f"({best.get("n_train", "?")} sentences); training took {best['train_seconds']:.0f} s on 2 CPU cores.",
+             f"({best.get('n_train', '?')} sentences); training took {best['train_seconds']:.0f} s on 2 CPU cores.",
              "", "| split | area macro-F1 (95% CI) | polarity macro-F1 (95% CI) | neutral F1 | `none` F1 |",
              "|---|---|---|---|---|"]
     names = {"validation": "validation", "test": "test (65 held-out reports)",

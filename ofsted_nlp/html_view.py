@@ -90,7 +90,7 @@ def report_html(result) -> str:
     by_area = {a: [] for a in AREAS}
     left_out = []
     for f in result.findings:
-        if getattr(f, "out_of_domain", False) or not getattr(f, "is_finding", True) or f.area not in by_area:
+        if not getattr(f, "is_finding", True) or f.area not in by_area:
             left_out.append(f)
         else:
             by_area[f.area].append(f)

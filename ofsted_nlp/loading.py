@@ -27,6 +27,9 @@ _MODEL_FILES = ("finding_model.json", "model.json")
 # Key of the saved FindingClassifier directory among a pyfunc's artifacts (mlflow_model.py).
 _FINDING_ARTIFACT = "finding_model"
 _FINDING_INTERFACE = ("predict_proba", "area_classes_", "polarity_classes_")
+# What ofsted_nlp logs: a model from code (our mlflow_model.py), never a cloudpickled python_model.
+CODE_MODEL_LOADER = "mlflow.pyfunc.loaders.code_model"
+OUR_MODEL_CODE = Path(__file__).resolve().parent / "mlflow_model.py"
 
 ACCEPTED_MODELS = (
     "None (the default model: $OFSTED_NLP_MODEL or ofsted_nlp/default_model/), "
@@ -180,14 +183,33 @@ def _load_uri(uri: str):
     mlmodel = local / "MLmodel"
     if not mlmodel.is_file():
         raise ModelLoadError(f"{uri!r} is neither an MLflow model (no MLmodel) nor a saved ofsted_nlp model")
+    artifact = refuse_foreign_mlflow_model(local, uri)
+    return _load_directory(str(artifact), _mtime(artifact))
+
+
+def refuse_foreign_mlflow_model(local: Path, uri: str) -> Path:
+    """The saved finding-model directory of an ofsted_nlp MLflow model, or ModelLoadError.
+
+    Only ofsted_nlp's own logged models (models from code, plus a `finding_model` artifact of safe files)
+    are accepted. Any other pyfunc is loaded by MLflow from cloudpickle (python_model.pkl, loader
+    modules), which runs its code, so it is refused rather than tried as a fallback. A caller who trusts
+    it can load it with mlflow.pyfunc.load_model() and pass the loaded object to classify(model=...).
+    """
+    import yaml
+
     artifact = _logged_finding_dir(local)
-    if artifact is not None:
-        return _load_directory(str(artifact), _mtime(artifact))
     try:
-        pyfunc = mlflow.pyfunc.load_model(str(local))
-    except Exception as exc:
-        raise ModelLoadError(f"cannot load MLflow model {uri!r}: {' '.join(str(exc).split())[:300]}") from None
-    return _from_pyfunc(pyfunc, uri)
+        flavor = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8"))["flavors"]["python_function"]
+    except (KeyError, TypeError, OSError, yaml.YAMLError):
+        flavor = {}
+    from_code = (flavor.get("loader_module") == CODE_MODEL_LOADER and "python_model" not in flavor
+                 and Path(str(flavor.get("model_code_path", ""))).name == OUR_MODEL_CODE.name)
+    if artifact is None or not from_code:
+        raise ModelLoadError(
+            f"{uri!r} is an MLflow model but not one logged by ofsted_nlp (no '{_FINDING_ARTIFACT}' artifact "
+            "logged from code); ofsted_nlp does not load other pyfunc models because loading them can run code "
+            "(pickles). If you trust it, load it yourself with mlflow.pyfunc.load_model() and pass the loaded model")
+    return artifact
 
 
 def _explicit_mlflow_uri() -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -168,9 +169,24 @@ def _error_code(status: int) -> str:
 def build_app(model_uri: str, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
               max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> GuardedApp:
     """MLflow's scoring app for ``model_uri`` (loaded once), wrapped in GuardedApp."""
+    import tempfile
+
+    import mlflow
     from mlflow.pyfunc import scoring_server
 
-    model = scoring_server.load_model_with_mlflow_config(model_uri)
+    from .errors import ModelLoadError
+    from .loading import OUR_MODEL_CODE, refuse_foreign_mlflow_model
+
+    # Fetch first and check that it is an ofsted_nlp model logged from code: MLflow would otherwise
+    # unpickle any other pyfunc's python_model while loading it.
+    local = mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=tempfile.mkdtemp(prefix="ofsted_nlp_serve_"))
+    refuse_foreign_mlflow_model(Path(local), model_uri)
+    # MLflow runs the model's code file when loading it: serve only our own code, byte for byte.
+    code = Path(local) / OUR_MODEL_CODE.name
+    if not code.is_file() or code.read_bytes() != OUR_MODEL_CODE.read_bytes():
+        raise ModelLoadError(f"{model_uri!r} was logged by another version of ofsted_nlp (its {OUR_MODEL_CODE.name} "
+                             "differs from this one's); log it again with tracking.log_finding_model to serve it")
+    model = scoring_server.load_model_with_mlflow_config(local)
     return GuardedApp(scoring_server.init(model), max_body_bytes, max_message_chars)
 
 

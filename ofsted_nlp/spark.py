@@ -4,7 +4,7 @@ Two entry points, both plain PySpark (local mode, Databricks, EMR, Dataproc alik
 
 ``finding_udf(model=None)``
     a pandas UDF: a column of sentences in, a struct column out (area, polarity, confidence,
-    area_confidence, polarity_confidence, out_of_domain). Each Python worker loads the model once
+    area_confidence, polarity_confidence, is_finding). Each Python worker loads the model once
     and keeps it while Spark reuses the worker (``spark.python.worker.reuse``, on by default);
     every batch of rows then goes through ``ofsted_nlp.classify``, so a row gets exactly what
     ``classify(sentence)`` gives it. Null, empty and whitespace-only sentences give a struct
@@ -44,7 +44,7 @@ FINDING_FIELDS: tuple[tuple[str, str], ...] = (
     ("confidence", "double"),
     ("area_confidence", "double"),
     ("polarity_confidence", "double"),
-    ("out_of_domain", "boolean"),
+    ("is_finding", "boolean"),
 )
 #: DDL of the struct ``finding_udf`` returns.
 FINDING_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in FINDING_FIELDS)

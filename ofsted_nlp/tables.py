@@ -50,7 +50,7 @@ AREA_COLUMNS = [
 FINDING_COLUMNS = [
     "publication_id", "urn", "la_code", "la_name", "kind", "publication_date", "era",
     "sentence_id", "page", "section", "section_kind", "paragraph", "paragraph_number",
-    "area", "polarity", "is_finding", "out_of_domain", "confidence", "finding_score",
+    "area", "polarity", "is_finding", "confidence", "finding_score",
     *[f"p_{p}" for p in POLARITIES], "text",
 ]
 BAD_FILE_COLUMNS = ["file", "reason"]
@@ -121,8 +121,7 @@ def publication_rows(result, *, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0,
     keys.pop("la_type", None)
     grades = {f"ofsted_{j}": meta.get(f"grade_{j}") for j in JUDGEMENTS}
     summary = result.summary
-    counted = [f for f in result.findings
-               if getattr(f, "is_finding", True) and not getattr(f, "out_of_domain", False)]
+    counted = [f for f in result.findings if getattr(f, "is_finding", True)]
     area_rows = []
     for area in AREAS:
         s = summary.areas.get(area) if summary is not None else None
@@ -163,7 +162,6 @@ def publication_rows(result, *, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0,
                 "area": f.area,
                 "polarity": f.polarity,
                 "is_finding": bool(getattr(f, "is_finding", True)),
-                "out_of_domain": bool(f.out_of_domain),
                 "confidence": float(f.confidence),
                 "finding_score": _finding_score(f),
                 **{f"p_{p}": float(f.polarity_probs.get(p, 0.0)) for p in POLARITIES},
@@ -328,7 +326,7 @@ def _frame(rows, columns):
     for c in ("publication_date", "inspection_start", "inspection_end"):
         if c in df:
             df[c] = pd.to_datetime(df[c], errors="coerce")
-    for c in ("inherited", "is_finding", "out_of_domain"):
+    for c in ("inherited", "is_finding"):
         if c in df:
             df[c] = df[c].astype(bool)
     for c in ("strongest_strength_page", "strongest_weakness_page", "page", "paragraph", "paragraph_number",

@@ -652,6 +652,33 @@ def test_a_pyfunc_without_a_finding_directory_is_adapted(tiny_model_dir):
     assert f.area_probs[f.area] == 1.0  # labels only: all the probability on the label
 
 
+class _RunsCodeWhenUnpickled:
+    """Unpickling this writes a marker file: the proof that a loader ran a pickle's code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("pickle_name", ["python_model.pkl", "model.dat"])
+def test_an_mlflow_model_that_is_not_ours_is_refused_and_its_pickle_never_runs(tmp_path, pickle_name):
+    import pickle
+
+    marker = tmp_path / "pickle_ran"
+    model_dir = tmp_path / "someone_elses_model"
+    model_dir.mkdir()
+    (model_dir / pickle_name).write_bytes(pickle.dumps(_RunsCodeWhenUnpickled(marker)))
+    (model_dir / "MLmodel").write_text(
+        "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
+        f"    python_model: {pickle_name}\n    env: {{}}\n")
+    for model in (str(model_dir), model_dir.as_uri()):
+        with pytest.raises(ModelLoadError, match="not one logged by ofsted_nlp"):
+            classify(IN_DOMAIN, model=model)
+    assert not marker.exists()
+
+
 # --------------------------------------------------------------------------- package import
 
 

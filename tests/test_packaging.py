@@ -60,7 +60,7 @@ def test_wheel_carries_metadata_data_and_types(wheel):
         entry_points = archive.read(f"ofsted_nlp-{ofsted_nlp.__version__}.dist-info/entry_points.txt").decode()
     assert "ofsted_nlp/py.typed" in names
     assert "ofsted_nlp/default_model/model.onnx" in names and "ofsted_nlp/tfidf_model/finding_model.json" in names
-    assert "ofsted_nlp/default_model/area/weights.npz" in names
+    assert "ofsted_nlp/tfidf_model/area/weights.npz" in names and "ofsted_nlp/default_model/tokenizer.json" in names
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     assert f"Version: {ofsted_nlp.__version__}" in metadata
     for extra in ("train", "tracking", "baselines", "spark", "browser", "tables", "test", "all"):

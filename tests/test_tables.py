@@ -106,7 +106,7 @@ def test_findings_table_joins_the_areas_table(built):
     assert len(findings) > 0 and findings["page"].notna().all()
     keys = set(zip(built.areas["publication_id"], built.areas["area"]))
     assert set(zip(findings["publication_id"], findings["area"])) <= keys
-    counted = findings[~findings["out_of_domain"] & findings["is_finding"]]
+    counted = findings[findings["is_finding"]]
     per_area = counted.groupby(["publication_id", "area"]).size()
     n = built.areas.set_index(["publication_id", "area"])["n_findings"]
     assert (per_area == n.loc[per_area.index]).all()
@@ -144,7 +144,7 @@ def test_publication_rows_read_kind_and_is_finding_when_present(built, corpus, m
 
     result = api.classify(corpus / "2022-07-05_wigan_80579.pdf", model_dir, progress=False)
     findings = [types.SimpleNamespace(**{k: getattr(f, k) for k in ("text", "area", "polarity", "polarity_probs",
-                                                                    "confidence", "out_of_domain", "provenance")},
+                                                                    "confidence", "provenance")},
                                       is_finding=i % 2 == 0) for i, f in enumerate(result.findings)]
     letter = types.SimpleNamespace(report_id=result.report_id, metadata=result.metadata, summary=result.summary,
                                    findings=findings, kind="monitoring_visit")
@@ -173,7 +173,7 @@ def test_scores_are_never_rounded_before_mapping():
     assert format_score(float("nan"), t) == "-"
     from ofsted_nlp.summary import summarise
 
-    finding = types.SimpleNamespace(area="leadership", polarity="positive", out_of_domain=False,
+    finding = types.SimpleNamespace(area="leadership", polarity="positive", is_finding=True,
                                     polarity_probs={"positive": 0.724, "negative": 0.276, "neutral": 0.0})
     s = summarise([finding] * 3, thresholds=t).areas["leadership"]
     assert math.isclose(s.score, 0.448) and s.predicted_grade == "requires_improvement"

@@ -1,9 +1,13 @@
 """A fine-tuned multi-task transformer run with onnxruntime and `tokenizers` only (no torch).
 
 The directory holds `model.onnx` (int8 or fp32; ONNX cannot run code when loaded), the fast
-tokenizer's `tokenizer.json` and `model.json` with the class names. Sentences are batched in
-order of length so that a batch pads little: on two cores that alone is worth more than half the
-speed of a naive batching.
+tokenizer's `tokenizer.json` and `model.json` with the class names.
+
+Each sentence is run on its own (batch of one), on as many threads as cores (onnxruntime releases the
+GIL): a dynamically quantised graph scales its activations by the whole input tensor, so in a batch a
+sentence's probabilities would depend on its neighbours and their padding, and the same sentence could
+get another label in a report than alone or behind a server. One sentence a run makes every answer
+independent of how sentences are grouped, at about the speed of length-sorted batches on two cores.
 
 Trained and exported by `models/multitask.py` (which needs torch); this module never imports it.
 """
@@ -21,8 +25,8 @@ from .finding import JointClassifierMixin, finding_targets
 
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-DEFAULT_BATCH_SIZE = 64
-MAX_THREADS = 2  # past two intra-op threads this small model gains little and a busy machine loses
+DEFAULT_BATCH_SIZE = 64  # kept in model.json for compatibility; sentences are run one at a time
+MAX_THREADS = 2  # worker threads, one sentence each; past two a busy small machine gains little
 
 
 @register_family
@@ -61,8 +65,8 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        threads = self.num_threads or min(MAX_THREADS, len(os.sched_getaffinity(0)))
-        options.intra_op_num_threads = threads
+        self.threads_ = self.num_threads or min(MAX_THREADS, len(os.sched_getaffinity(0)))
+        options.intra_op_num_threads = 1  # parallel over sentences instead (see the module docstring)
         options.inter_op_num_threads = 1
         try:
             self.session_ = ort.InferenceSession(str(self.directory_ / ONNX_FILE), options,
@@ -104,25 +108,26 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ predicting
 
     def predict_proba(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        from concurrent.futures import ThreadPoolExecutor
+
         texts = check_texts(texts)
-        n_area, n_pol = len(self.area_classes_), len(self.polarity_classes_)
-        area = np.zeros((len(texts), n_area), dtype=np.float32)
-        polarity = np.zeros((len(texts), n_pol), dtype=np.float32)
+        area = np.zeros((len(texts), len(self.area_classes_)), dtype=np.float32)
+        polarity = np.zeros((len(texts), len(self.polarity_classes_)), dtype=np.float32)
         if not texts:
             return area, polarity
         encodings = self.tokenizer_.encode_batch(texts)
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for j, i in enumerate(rows):
-                e = encodings[i].ids
-                ids[j, :len(e)] = e
-                mask[j, :len(e)] = 1
-            a, p = self.session_.run(None, {"input_ids": ids, "attention_mask": mask})
-            area[rows], polarity[rows] = a, p
+
+        def run(i: int) -> None:
+            ids = np.asarray([encodings[i].ids], dtype=np.int64)
+            area[i], polarity[i] = (out[0] for out in
+                                    self.session_.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}))
+
+        if self.threads_ == 1:
+            for i in range(len(texts)):
+                run(i)
+        else:
+            with ThreadPoolExecutor(max_workers=self.threads_) as pool:
+                list(pool.map(run, range(len(texts)), chunksize=32))
         return area, polarity
 
     def __sklearn_is_fitted__(self) -> bool:
