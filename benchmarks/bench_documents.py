@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         print(f"skipped: {index} is not there yet")
         return 0
     entries = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip()]
-    entries = [e for e in entries if e.get("split") == args.split and (DOCS / f"{e['doc_id']}.txt").is_file()]
+    entries = [e for e in entries if e.get("split") == f"ood_{args.split}" and (DOCS / f"{e['doc_id']}.txt").is_file()]
     gold = gold_rows({e["doc_id"] for e in entries})
     if not entries or not gold:
         print(f"skipped: no {args.split} documents with gold rows yet ({len(entries)} documents, {len(gold)} rows)")

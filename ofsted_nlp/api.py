@@ -140,7 +140,7 @@ def _classify_str(text: str, model, batch_size, progress, split: bool):
 
 
 def _classify_path(path: Path, model, batch_size, progress, thresholds, top_k, lines: bool):
-    from .reading.kinds import HTML_SUFFIXES, TEXT_SUFFIXES, read_document
+    from .reading.kinds import HTML_SUFFIXES, TEXT_SUFFIXES, has_pdf_header, read_document
 
     suffix = path.suffix.lower()
     if not path.exists():
@@ -161,20 +161,12 @@ def _classify_path(path: Path, model, batch_size, progress, thresholds, top_k, l
             raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if suffix not in (".pdf",) + TEXT_SUFFIXES + HTML_SUFFIXES and not _has_pdf_header(path):
+    if suffix not in (".pdf",) + TEXT_SUFFIXES + HTML_SUFFIXES and not has_pdf_header(path):
         raise InputError(f"{path}: unsupported file type {path.suffix or '(no suffix)'!r}; "
                          "expected a PDF (.pdf), text (.txt), Markdown (.md) or HTML (.html, .htm)")
     document = read_document(path)
     return classify_document(document, model, batch_size=batch_size, progress=progress, thresholds=thresholds,
                              top_k=top_k)
-
-
-def _has_pdf_header(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return b"%PDF" in fh.read(1024)
-    except OSError:
-        return False
 
 
 def _classify_lines(fh, model=None, *, source: str | None, stem: str | None, batch_size: int = 256,

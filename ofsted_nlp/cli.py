@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import OfstedNLPError
+from .files import write_text_atomically
 
 # Exit codes scripts can rely on.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -262,36 +263,7 @@ def _write_output(text: str, output: Path | None) -> None:
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
-    _write_atomically(text, output)
-
-
-def _write_atomically(text: str, output: Path) -> None:
-    """Write to a temporary file beside ``output``, then rename it over ``output``: readers see the
-    old file or the new one, never half of one."""
-    import os
-    import tempfile
-
-    output = output.expanduser()
-    directory = output.parent if str(output.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if output.exists():
-            os.chmod(tmp, output.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, output)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text_atomically(output, text, make_parents=False)
 
 
 def _one_line(message) -> str:

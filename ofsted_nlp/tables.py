@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, OfstedNLPError
+from .files import write_atomically
 from .labels import AREAS, JUDGEMENTS, POLARITIES
 
 AREA_COLUMNS = [
@@ -382,7 +383,7 @@ def write_tables(tables: Tables, out: str | Path) -> list[Path]:
     targets = output_paths(out)
     if "workbook" in targets:
         target = targets["workbook"]
-        _atomic(target, lambda tmp: _write_xlsx(tables, tmp))
+        write_atomically(target, lambda tmp: _write_xlsx(tables, tmp))
         return [target]
     written = []
     for name in ("areas", "findings", "bad_files"):
@@ -393,11 +394,11 @@ def write_tables(tables: Tables, out: str | Path) -> list[Path]:
                 if target.exists():
                     target.unlink()  # a stale list from an earlier run would mislead
                 continue
-            _atomic(target, lambda tmp, df=df: df.to_csv(tmp, index=False))
+            write_atomically(target, lambda tmp, df=df: df.to_csv(tmp, index=False))
         elif target.suffix.lower() == ".csv":
-            _atomic(target, lambda tmp, df=df: _csv_frame(df).to_csv(tmp, index=False))
+            write_atomically(target, lambda tmp, df=df: _csv_frame(df).to_csv(tmp, index=False))
         else:
-            _atomic(target, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            write_atomically(target, lambda tmp, df=df: df.to_parquet(tmp, index=False))
         written.append(target)
     return written
 
@@ -408,28 +409,6 @@ def _csv_frame(df):
         if c in out:
             out[c] = out[c].dt.strftime("%Y-%m-%d")
     return out
-
-
-def _atomic(target: Path, write) -> None:
-    """``write(tmp)`` to a temporary file beside ``target``, then rename it over ``target``."""
-    import tempfile
-
-    directory = target.parent if str(target.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, (target.stat().st_mode & 0o7777) if target.exists() else 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 _EXCEL_MAX_ROWS = 1_048_575

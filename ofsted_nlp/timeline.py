@@ -131,14 +131,14 @@ def _title(rows) -> str:
 
 
 def write_timeline(rows, out, thresholds=None) -> Path:
-    from .tables import _atomic
+    from .files import write_atomically
 
     out = Path(out).expanduser()
     if out.suffix.lower() == ".png":
-        _atomic(out, lambda tmp: _png(rows, tmp, thresholds))
+        write_atomically(out, lambda tmp: _png(rows, tmp, thresholds))
     else:
         text = timeline_html(rows, thresholds)
-        _atomic(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        write_atomically(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return out
 
 

@@ -18,26 +18,20 @@ import torch
 from torch import nn
 from transformers import AutoModel, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
 
-from .encoder import mean_pool, resolve_encoder, torch_threads
+from .encoder import resolve_encoder, torch_threads
+from .joint_network import JointNetwork
 
 
-class MultiTaskNetwork(nn.Module):
-    """Encoder -> mean pool -> dropout -> (area logits, polarity logits)."""
+class MultiTaskNetwork(JointNetwork):
+    """JointNetwork (encoder -> mean pool -> dropout -> two heads) with the loss the Trainer needs."""
 
     def __init__(self, encoder: nn.Module, n_areas: int, n_polarities: int, dropout: float = 0.1):
-        super().__init__()
-        hidden = encoder.config.hidden_size
-        self.encoder = encoder
-        self.dropout = nn.Dropout(dropout)
-        self.area_head = nn.Linear(hidden, n_areas)
-        self.polarity_head = nn.Linear(hidden, n_polarities)
+        super().__init__(encoder, n_areas, n_polarities, dropout)
         self.loss_weights: dict[str, torch.Tensor] = {}
         self.label_smoothing = 0.0
 
     def forward(self, input_ids, attention_mask, token_type_ids=None, area_labels=None, polarity_labels=None):
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        pooled = self.dropout(mean_pool(hidden, attention_mask))
-        area_logits, polarity_logits = self.area_head(pooled), self.polarity_head(pooled)
+        area_logits, polarity_logits = super().forward(input_ids, attention_mask)
         out = {"area_logits": area_logits, "polarity_logits": polarity_logits}
         if area_labels is not None and polarity_labels is not None:
             out["loss"] = (self._task_loss("area", area_logits, area_labels)

@@ -53,7 +53,7 @@ def read_document(source, *, lines: bool = False, doc_id: str | None = None) -> 
         return read_text(source, doc_id=doc_id or "text", lines=lines)
     path = Path(source)
     suffix = path.suffix.lower()
-    if suffix == ".pdf" or _has_pdf_header(path):
+    if suffix == ".pdf" or has_pdf_header(path):
         return read_pdf_document(path)
     if suffix in TEXT_SUFFIXES + HTML_SUFFIXES:
         text = _read_file(path)
@@ -136,7 +136,8 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in LANGUAGES)).build()
 
 
-def _has_pdf_header(path: Path) -> bool:
+def has_pdf_header(path: Path) -> bool:
+    """Whether the file starts like a PDF (its header within the first KB), whatever its suffix."""
     try:
         with open(path, "rb") as fh:
             return b"%PDF" in fh.read(1024)
