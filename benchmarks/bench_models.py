@@ -26,7 +26,7 @@ def gold_sentences(n: int) -> list[str]:
     from ofsted_nlp import data, features
 
     rows = data.load_gold_rows()
-    rows = (rows * (n // len(rows) + 1))[:n]
+    rows = (rows * (n // len(rows) + 1))[:n]  # the sample experiments/select_default.py times too
     return features.compose([r["text"] for r in rows], [r["section_area"] for r in rows], features.SECTION_CONTEXT)
 
 
@@ -52,7 +52,7 @@ def torch_encoding(texts: list[str]):
 
     torch.set_num_threads(2)
     encoder = SentenceEncoder(batch_size=64, num_threads=2)
-    return lambda batch: encoder.transform(batch)
+    return lambda batch: encoder._encode(list(batch))  # not transform(): it caches the last batch
 
 
 def main() -> None:

@@ -258,9 +258,9 @@ def _classify_texts(texts: list[str], model, batch_size: int, progress, truncate
 
 def _languages(texts: list[str]) -> list[str | None]:
     """lingua's language for each text (None when too short to tell); warns once for non-English texts."""
-    from .reading.kinds import detect_language
+    from .reading.kinds import detect_languages
 
-    languages = [detect_language(t) for t in texts]
+    languages = detect_languages(texts)
     other = [i for i, lang in enumerate(languages) if lang not in (None, "english")]
     if other:
         shown = ", ".join(f"{i} ({languages[i]})" for i in other[:10]) + (" ..." if len(other) > 10 else "")

@@ -123,10 +123,18 @@ def _checked(doc: Document) -> Document:
 
 def detect_language(text: str) -> str | None:
     """The language of a text as lingua names it in lower case ("english"), or None when too short to tell."""
-    if len(text.split()) < LANGUAGE_MIN_WORDS:
-        return None
-    found = _detector().detect_language_of(text)
-    return found.name.lower() if found is not None else None
+    return detect_languages([text])[0]
+
+
+def detect_languages(texts: list[str]) -> list[str | None]:
+    """`detect_language` for many texts at once (lingua works through them on all cores)."""
+    long_enough = [i for i, t in enumerate(texts) if len(t.split()) >= LANGUAGE_MIN_WORDS]
+    out: list[str | None] = [None] * len(texts)
+    if long_enough:
+        found = _detector().detect_languages_in_parallel_of([texts[i] for i in long_enough])
+        for i, language in zip(long_enough, found):
+            out[i] = language.name.lower() if language is not None else None
+    return out
 
 
 @functools.lru_cache(maxsize=1)
