@@ -141,7 +141,10 @@ def detect_languages(texts: list[str]) -> list[str | None]:
 def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
-    return LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in LANGUAGES)).build()
+    # Low-accuracy mode (trigrams only): builds in 0.1 s and 30 MB instead of 1.6 s and ~400 MB, and still
+    # tells English from the other languages listed, which is all the check needs.
+    return (LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in LANGUAGES))
+            .with_low_accuracy_mode().build())
 
 
 def has_pdf_header(path: Path) -> bool:
