@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 REPORTS = ROOT.parent / "shared" / "ofsted_reports"
 
 
-def run(files, workers: int, out: Path) -> dict:
+def run(files, workers: int, out: Path, model=None) -> dict:
     from ofsted_nlp.tables import build_tables, write_tables
 
     import resource
@@ -36,7 +36,7 @@ def run(files, workers: int, out: Path) -> dict:
 
     cpu_start = cpu()
     start = time.perf_counter()
-    tables = build_tables(files, workers=workers, progress=True)
+    tables = build_tables(files, model, workers=workers, progress=True)
     classified = time.perf_counter()
     write_tables(tables, out)
     done = time.perf_counter()
@@ -51,10 +51,12 @@ def main(argv=None) -> None:
     parser.add_argument("--folder", type=Path, default=REPORTS)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, default=None, help="only the first N PDFs")
+    parser.add_argument("--model", default=None, help="a model name or directory (default: the shipped default)")
     args = parser.parse_args(argv)
     from ofsted_nlp.tables import find_pdfs
 
     files = find_pdfs([args.folder])[: args.limit]
+    print(f"model: {args.model or 'the shipped default'}")
     print(f"{len(files)} PDFs from {args.folder}; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     for f in files:  # warm the page cache, so the first run does not pay for cold reads alone
@@ -63,7 +65,7 @@ def main(argv=None) -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (args.workers, 1):
-            results.append(run(files, workers, Path(tmp) / f"table_{workers}.xlsx"))
+            results.append(run(files, workers, Path(tmp) / f"table_{workers}.xlsx", args.model))
     import pandas as pd
 
     pd.testing.assert_frame_equal(results[0]["tables"].areas, results[1]["tables"].areas)
