@@ -362,3 +362,19 @@ def test_shared_reports_to_a_table(tmp_path):
     assert bool(wigan.loc["care_leavers", "inherited"]) and wigan.loc["care_leavers", "ofsted_grade"] == \
         "requires_improvement"
     assert pd.read_excel(out, sheet_name="bad_files")["reason"].str.contains("not a PDF").all()
+
+
+def test_a_focused_visit_letter_becomes_rows_of_its_kind_with_no_grades(tmp_path, model_dir):
+    """A letter read by the reading package (not a stand-in) goes into the tables with its kind and no grades."""
+    from .letter_texts import FOCUSED
+    from .pdf_factory import make_letter_pdf
+
+    letter = make_letter_pdf(tmp_path / "2021-03-09_exampleshire_80999.pdf", FOCUSED)
+    built = tables.build_tables([letter], model_dir, workers=1, progress=False)
+    assert not len(built.bad_files)
+    assert set(built.areas["kind"]) == {"focused_visit"}
+    grades = [c for c in built.areas.columns if c.startswith("ofsted_")]
+    assert built.areas[grades].isna().all().all()
+    assert set(built.findings["kind"]) == {"focused_visit"} and len(built.findings) > 0
+    boilerplate = built.findings[built.findings["text"].str.contains("Yours sincerely|Piccadilly Gate")]
+    assert not boilerplate["is_finding"].any()
