@@ -193,7 +193,9 @@ def classify_document(document, model=None, *, batch_size: int = 256, progress=N
                  or document.kind != "inspection"]
     findings = _classify_sentences(document, sentences, model, batch_size, progress, source=document.path)
     ofsted = {area: document.grade_for_area(area) for area in AREAS}
-    summary = summarise(findings, thresholds=thresholds or DEFAULT_THRESHOLDS, top_k=top_k, ofsted_grades=ofsted)
+    # A model scores on its own scale: cut points fitted for it ship in its directory (loading.py).
+    thresholds = thresholds or getattr(get_model(model), "grade_thresholds_", None) or DEFAULT_THRESHOLDS
+    summary = summarise(findings, thresholds=thresholds, top_k=top_k, ofsted_grades=ofsted)
     return DocumentFindings(report_id=document.report_id, metadata=document.metadata(), findings=tuple(findings),
                             summary=summary, report=document, kind=document.kind)
 

@@ -136,7 +136,26 @@ def _load_directory(directory: str, mtime: int):
     model = _check_finding_model(model, directory)
     # how the model was trained to read a sentence (with or without its section's area)
     model.input_format_ = read_input_format(directory)
+    model.grade_thresholds_ = _read_grade_thresholds(Path(directory))
     return model
+
+
+GRADE_THRESHOLDS_FILE = "grade_thresholds.json"  # written by experiments/grade_thresholds.py --write
+
+
+def _read_grade_thresholds(directory: Path):
+    """The score-to-grade cut points fitted for this model, or None (then the summary's defaults apply)."""
+    import json
+
+    from .summary import GradeThresholds
+
+    path = directory / GRADE_THRESHOLDS_FILE
+    if not path.is_file():
+        return None
+    try:
+        return GradeThresholds.coerce(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, OfstedNLPError) as exc:
+        raise ModelLoadError(f"{path}: not valid grade cut points ({exc})") from None
 
 
 def _check_finding_model(model, where: str):

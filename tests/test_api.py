@@ -704,3 +704,25 @@ def test_package_exports():
     assert ofsted_nlp.Provenance is Provenance and ofsted_nlp.area_score is summary.area_score
     with pytest.raises(AttributeError):
         ofsted_nlp.no_such_name
+
+
+def test_a_model_directory_carries_its_own_grade_cut_points(tmp_path, report_pdf):
+    """Cut points fitted for a model (grade_thresholds.json) map its scores; a caller's own still win."""
+    import json
+    import shutil
+
+    from ofsted_nlp.summary import DEFAULT_THRESHOLDS, GradeThresholds
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(save_tiny_model(tmp_path / "tiny"), model_dir)
+    assert classify(report_pdf, model=str(model_dir)).summary.thresholds == DEFAULT_THRESHOLDS
+    fitted = {"outstanding": 0.9, "good": 0.5, "requires_improvement": -0.2, "min_findings": 2}
+    (model_dir / "grade_thresholds.json").write_text(json.dumps(fitted))
+    api.clear_model_cache()
+    assert classify(report_pdf, model=str(model_dir)).summary.thresholds == GradeThresholds(**fitted)
+    own = GradeThresholds(outstanding=0.8, good=0.3, requires_improvement=0.0)
+    assert classify(report_pdf, model=str(model_dir), thresholds=own).summary.thresholds == own
+    (model_dir / "grade_thresholds.json").write_text('{"outstanding": 0.1, "good": 0.5, "requires_improvement": 0}')
+    api.clear_model_cache()
+    with pytest.raises(ModelLoadError, match="grade_thresholds.json"):
+        classify(report_pdf, model=str(model_dir))
