@@ -20,9 +20,15 @@ sys.path.insert(0, str(ROOT))
 
 from ofsted_nlp import data, evaluate, features, tracking  # noqa: E402
 
-RESULTS_DIR = ROOT / "results"  # experiment output, never tracked (see .gitignore)
-MODELS_DIR = ROOT / "runs"
-EXPERIMENT = "ofsted-nlp"
+# `run_all.py --quick` sets these: a smoke test of every script on a small sample, written elsewhere.
+QUICK = os.environ.get("OFSTED_NLP_QUICK") == "1"
+RESULTS_DIR = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))  # experiment output, never tracked
+MODELS_DIR = Path(os.environ.get("OFSTED_NLP_RUNS", ROOT / "runs"))
+EXPERIMENT = "ofsted-nlp-quick" if QUICK else "ofsted-nlp"
+# Publications kept per split in quick mode (about 20 gold sentences each): enough rows for every
+# class to appear, few enough that the whole suite runs in minutes.
+QUICK_PUBLICATIONS = {"train": 40}
+QUICK_PUBLICATIONS_OTHER = 6
 REGISTERED_MODEL = "ofsted-nlp-finding"
 SEED = 20261123
 
@@ -67,9 +73,41 @@ def load_gold(samplings: set[str] | None = None) -> dict[str, Split]:
     for name, ds in dd.items():
         if samplings is not None:
             ds = ds.filter(lambda row: row["sampling"] in samplings)
+        if QUICK:
+            ds = quick_sample(ds, QUICK_PUBLICATIONS.get(name, QUICK_PUBLICATIONS_OTHER))
         texts, areas, pols = data.texts_and_labels(ds)
         out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]), list(ds["section_area"]))
     return out
+
+
+REPORTS = ROOT.parent / "shared" / "ofsted_reports"
+QUICK_CORPUS_REPORTS = 24  # train-split reports read into the quick corpus
+
+
+def ensure_corpus(corpus_dir: Path | None = None) -> Path:
+    """The corpus folder (sentences.parquet, reports.parquet), built from ../shared when missing; in quick
+    mode a small one of a few train-split reports, under the quick output folder."""
+    if corpus_dir is None:
+        corpus_dir = RESULTS_DIR.parent / "corpus" if QUICK else ROOT / "corpus"
+    if (corpus_dir / "sentences.parquet").exists():
+        return corpus_dir
+    if not REPORTS.is_dir():
+        sys.exit(f"no corpus at {corpus_dir} and no reports at {REPORTS}: build one with `ofsted-nlp corpus`")
+    from ofsted_nlp.corpus import build_corpus
+
+    files = None
+    if QUICK:
+        train = data.load_splits()["train"]
+        files = [p for p in (REPORTS / f"{rid}.pdf" for rid in sorted(train)) if p.exists()][:QUICK_CORPUS_REPORTS]
+    build_corpus(REPORTS, corpus_dir, progress=False, files=files)
+    return corpus_dir
+
+
+def quick_sample(ds, n_publications: int):
+    """The rows of the first `n_publications` publications of a split (whole publications, so that
+    report-grouped figures still make sense)."""
+    keep = set(sorted(set(ds["report_id"]))[:n_publications])
+    return ds.filter(lambda row: row["report_id"] in keep)
 
 
 def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | None = None,

@@ -14,13 +14,14 @@ import json
 import math
 from pathlib import Path
 
-from common import RESULTS_DIR, ROOT
+from common import QUICK, RESULTS_DIR, ROOT
 
 from ofsted_nlp import classify, data, evaluate, tracking
 from ofsted_nlp.labels import AREAS, GRADES
 from ofsted_nlp.summary import grade_from_score
 
 REPORTS = ROOT.parent / "shared" / "ofsted_reports"
+QUICK_REPORTS = 4  # per split, in `run_all.py --quick`
 from ofsted_nlp.loading import GRADE_THRESHOLDS_FILE as THRESHOLDS_FILE  # noqa: E402
 
 
@@ -46,8 +47,9 @@ def main(argv=None):
     ap.add_argument("--write", action="store_true", help="store the cut points in the model directory")
     args = ap.parse_args(argv)
     splits = data.load_splits()
-    fit_rows = area_scores(args.model, splits["validation"])
-    test_rows = area_scores(args.model, splits["test"])
+    reports = {name: splits[name][:QUICK_REPORTS] if QUICK else splits[name] for name in ("validation", "test")}
+    fit_rows = area_scores(args.model, reports["validation"])
+    test_rows = area_scores(args.model, reports["test"])
     thresholds = evaluate.fit_grade_thresholds([r[2] for r in fit_rows], [r[3] for r in fit_rows])
     predicted = [grade_from_score(r[2], thresholds) for r in test_rows]
     metrics = evaluate.report_level_metrics([r[2] for r in test_rows], [r[3] for r in test_rows], predicted)

@@ -14,13 +14,13 @@ Run: python experiments/learning_curve.py
 import json
 
 import numpy as np
-from common import RESULTS_DIR, SEED, Split, load_gold
+from common import QUICK, RESULTS_DIR, SEED, Split, load_gold
 
 from ofsted_nlp import data, evaluate, features, tracking
 from ofsted_nlp.models import FindingClassifier
 from ofsted_nlp.models.tfidf import TfidfClassifier
 
-STEPS = (0, 250, 500, 773, 1000, 2300)
+STEPS = (0, 100) if QUICK else (0, 250, 500, 773, 1000, 2300)
 
 
 def subset(split: Split, keep) -> Split:

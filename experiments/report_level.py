@@ -9,12 +9,11 @@ Run: python experiments/report_level.py [--corpus corpus/]  (needs ../shared/ofs
 """
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import ROOT, SEED, RESULTS_DIR, load_gold, seed_everything, write_results
+from common import QUICK, RESULTS_DIR, SEED, ensure_corpus, load_gold, seed_everything, write_results
 
 from ofsted_nlp import data, evaluate, tracking
 from ofsted_nlp.labels import AREAS, GRADES
@@ -24,20 +23,10 @@ from ofsted_nlp.models.tfidf import TfidfClassifier
 from ofsted_nlp.reading import grade_for_area
 
 N_FOLDS = 5
+QUICK_REPORTS = 25  # graded reports scored in `run_all.py --quick`
+QUICK_WEAK_ROWS = 2000
 FINDING_KINDS = {"headline_summary", "summary", "what_needs_to_improve", "strengths", "progress", "judgement",
                  "lscb", "summary_for_children", "other"}
-
-
-def ensure_corpus(corpus_dir: Path) -> Path:
-    if (corpus_dir / "sentences.parquet").exists():
-        return corpus_dir
-    reports = ROOT.parent / "shared" / "ofsted_reports"
-    if not reports.is_dir():
-        sys.exit(f"no corpus at {corpus_dir} and no reports at {reports}: build one with `ofsted-nlp corpus`")
-    from ofsted_nlp.corpus import build_corpus
-
-    build_corpus(reports, corpus_dir)
-    return corpus_dir
 
 
 def area_grade_pairs(reports: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -94,7 +83,7 @@ def cross_fitted_grades(scores: dict, pairs: dict, folds) -> tuple[dict, evaluat
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    ap.add_argument("--corpus", type=Path, default=None, help="default: corpus/, built from ../shared if missing")
     args = ap.parse_args()
     corpus = ensure_corpus(args.corpus)
     sentences = pd.read_parquet(corpus / "sentences.parquet")
@@ -102,6 +91,9 @@ def main():
     reports = pd.read_parquet(corpus / "reports.parquet")
     pairs = area_grade_pairs(reports)
     graded_reports = sorted({rid for rid, _ in pairs})
+    if QUICK:
+        graded_reports = graded_reports[:QUICK_REPORTS]
+        pairs = {key: grade for key, grade in pairs.items() if key[0] in set(graded_reports)}
     rng = np.random.default_rng(SEED)
     order = rng.permutation(graded_reports)
     folds = [list(order[k::N_FOLDS]) for k in range(N_FOLDS)]
@@ -118,7 +110,7 @@ def main():
 
     weak_params = json.loads((RESULTS_DIR / "tfidf_logreg_weak.json").read_text())["params"] \
         if (RESULTS_DIR / "tfidf_logreg_weak.json").exists() else {"weak_area_weight": 0.2, "weak_polarity_weight": 0.05}
-    weak_all = weak_rows(test_reports, max_rows=30000)
+    weak_all = weak_rows(test_reports, max_rows=QUICK_WEAK_ROWS if QUICK else 30000)
 
     def fit_weak(model, texts, areas, pols, held):
         w = weak_all[~weak_all.report_id.isin(held)]

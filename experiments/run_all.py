@@ -1,20 +1,37 @@
 """Run the whole experiment suite, then write the results table to results/results_table.md.
 
-Run: python experiments/run_all.py [--skip-finetune] [--table-only] [--update-readme]
+Run: python experiments/run_all.py [--quick [--out DIR]] [--skip-transformers] [--table-only] [--update-readme]
 Results go to results/ (never tracked); `--update-readme` copies the table into README.md, the deliberate,
-reviewed step that changes the published figures. On this 2-core machine the suite takes about an hour
-(most of it fine-tuning MiniLM).
+reviewed step that changes the published figures. On this 2-core machine the full suite takes about two
+hours, most of it fine-tuning MiniLM (three models of 18-45 minutes each).
+
+`--quick` is the smoke test: every script on a small sample of the gold splits (a few publications a
+split, a fraction of an epoch, a few reports), written under `--out` (default results/quick/: its own
+results, runs and MLflow store), in a few minutes. Its figures mean nothing; that it runs end to end does.
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SUITE = ["baselines.py", "tfidf.py", "learning_curve.py", "transformer.py", "report_level.py"]
-RESULTS = ROOT / "results"
+# (script, arguments); "{runs}" is the folder trained models are saved in.
+SUITE = [
+    ("baselines.py", []),
+    ("tfidf.py", []),
+    ("learning_curve.py", []),
+    ("embedding.py", []),
+    ("transformer.py", ["--layers", "6", "--fp32"]),
+    ("transformer.py", ["--layers", "4"]),
+    ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
+    ("report_level.py", []),
+    ("grade_thresholds.py", ["--model", "{runs}/minilm_l4_int8_seed0/model", "--name", "minilm_l4_int8_seed0"]),
+]
+TRANSFORMER_SCRIPTS = {"transformer.py", "distill.py", "grade_thresholds.py"}
+RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
 SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
@@ -32,6 +49,8 @@ ROWS = [  # (results file, label in the table)
     ("minilm_l6_int8_seed0", "MiniLM 6 layers, multi-task, ONNX int8 (misses 500 sentences/s in classify())"),
     ("minilm_l4_fp32_seed0", "MiniLM 4 layers, multi-task, Trainer, ONNX fp32"),
     ("minilm_l4_int8_seed0", "MiniLM 4 layers, multi-task, ONNX int8 (**shipped default**)"),
+    ("minilm_l4_int8_distilled_seed0", "MiniLM 4 layers distilled from MiniLM-L6 + TF-IDF over 10k unlabelled "
+                                       "sentences, ONNX int8"),
 ]
 REPORT_ROWS = [
     ("report_level_minilm_l4_int8_seed0", "MiniLM-L4 int8 (shipped default): cut points fitted on the validation "
@@ -54,17 +73,25 @@ def _speeds() -> dict:
     return {row["model"]: row for row in json.loads(SPEEDS.read_text())}
 
 
-def results_table() -> str:
+def _epochs_seed(result: dict) -> str:
+    """Training epochs and seed of a run ("-" where the model has no epochs, e.g. TF-IDF)."""
+    params = result.get("params", {})
+    epochs = params.get("epochs", "-")
+    return f"{epochs} / {params.get('seed', '-')}"
+
+
+def results_table(results: Path = RESULTS) -> str:
     versions = set()
     speeds = _speeds()
     lines = ["Sentence level, gold **test** split (65 held-out reports, 2,405 sentences; 95% bootstrap CIs "
              "resampled by report); area macro-F1 is over the four areas and `none`; news/letters = `ood_test` "
              "(406 sentences); sentences/s from `benchmarks/bench_models.py` (2 cores, batched):", "",
              "| model | area macro-F1 | polarity macro-F1 | neutral F1 | `none` F1 | "
-             "no section context (area / polarity) | news/letters (area / polarity) | sentences/s | MB | train s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "no section context (area / polarity) | news/letters (area / polarity) | sentences/s | MB | train s | "
+             "epochs / seed |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, label in ROWS:
-        path = RESULTS / f"{key}.json"
+        path = results / f"{key}.json"
         if not path.exists():
             continue
         r = json.loads(path.read_text())
@@ -78,7 +105,7 @@ def results_table() -> str:
         mb = f"{speed['mb']:.1f}" if speed else "-"
         lines.append(f"| {label} | {fmt_ci(t, 'area')} | {fmt_ci(t, 'polarity')} | "
                      f"{t.get('polarity_neutral_f1', float('nan')):.3f} | {t.get('area_none_f1', float('nan')):.3f} | "
-                     f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} |")
+                     f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} | {_epochs_seed(r)} |")
     lines.insert(1, "Splits / data version: " + ", ".join(f"{s} / `{d}`" for s, d in sorted(versions)) + ".")
     lines += ["", "Report level, every graded report of the corpus scored by a model that never saw it "
               "(5-fold report-grouped cross-validation; thresholds fitted on the other folds):", "",
@@ -86,7 +113,7 @@ def results_table() -> str:
               "|---|---|---|---|---|"]
     reported = 0
     for key, label in REPORT_ROWS:
-        path = RESULTS / f"{key}.json"
+        path = results / f"{key}.json"
         if not path.exists():
             continue
         m = json.loads(path.read_text())["report_level"]
@@ -108,23 +135,41 @@ def write_readme_table() -> None:
     readme.write_text(head + BEGIN + "\n" + results_table() + "\n" + END + tail)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--skip-finetune", action="store_true")
+def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
+    """Each script in turn, in a child process; quick mode points them at `out` through the environment."""
+    env = dict(os.environ)
+    runs = ROOT / "runs"
+    if quick:
+        runs = out / "runs"
+        env.update({"OFSTED_NLP_QUICK": "1", "OFSTED_NLP_RESULTS": str(out / "results"), "OFSTED_NLP_RUNS": str(runs),
+                    "MLFLOW_TRACKING_URI": f"sqlite:///{(out / 'mlflow.db').resolve()}"})
+    for script, args in SUITE:
+        if skip_transformers and script in TRANSFORMER_SCRIPTS:
+            continue
+        print(f"== {script} {' '.join(args)}", flush=True)
+        command = [sys.executable, str(HERE / script), *[a.format(runs=runs) for a in args]]
+        subprocess.run(command, check=True, cwd=ROOT, env=env)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smoke test: every script on a small sample")
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "quick", help="where --quick writes")
+    ap.add_argument("--skip-transformers", action="store_true", help="leave out the MiniLM fine-tuning scripts")
     ap.add_argument("--table-only", action="store_true")
     ap.add_argument("--update-readme", action="store_true", help="copy the table into README.md")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.quick and args.update_readme:
+        ap.error("--quick figures never go into the README")
     if not args.table_only:
-        for script in SUITE:
-            if args.skip_finetune and script == "finetune.py":
-                continue
-            print(f"== {script}", flush=True)
-            subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=ROOT)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "results_table.md").write_text(results_table() + "\n")
+        run_suite(args.quick, args.out.resolve(), args.skip_transformers)
+    results = args.out.resolve() / "results" if args.quick else RESULTS
+    results.mkdir(parents=True, exist_ok=True)
+    table = results_table(results)
+    (results / "results_table.md").write_text(table + "\n")
     if args.update_readme:
         write_readme_table()
-    print(results_table())
+    print(table)
 
 
 if __name__ == "__main__":

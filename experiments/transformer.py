@@ -9,7 +9,7 @@ Run: python experiments/transformer.py --layers 4 --epochs 3
 """
 import argparse
 
-from common import load_gold, run_experiment, seed_everything
+from common import QUICK, load_gold, run_experiment, seed_everything
 
 from ofsted_nlp import features
 from ofsted_nlp.models import TransformerFindingTrainer
@@ -18,7 +18,7 @@ from ofsted_nlp.models import TransformerFindingTrainer
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--layers", type=int, default=4)
-    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--epochs", type=float, default=0.3 if QUICK else 3.0)
     ap.add_argument("--lr", type=float, default=8e-5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-length", type=int, default=80)

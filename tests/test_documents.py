@@ -113,3 +113,15 @@ def test_text_that_is_not_english_is_flagged():
         doc = read_text("Les enfants placés sont bien accompagnés par leurs éducateurs. "
                         "Les services sociaux ont beaucoup progressé depuis la dernière inspection.")
     assert doc.language == "french" and not any(s.is_finding for s in doc.sentences)
+
+
+def test_quoted_sentences_in_news_are_split_apart():
+    from ofsted_nlp.reading.sentences import sentence_spans
+
+    text = ("'It shows that the measures we put in place take time, but we are getting there. "
+            "'I'm confident that our management oversight improvements will be clear,' she said. "
+            "Inspectors found that e.g. plans were not always updated.")
+    pieces = [text[s:e] for s, e in sentence_spans(text)]
+    assert pieces == ["'It shows that the measures we put in place take time, but we are getting there.",
+                      "'I'm confident that our management oversight improvements will be clear,' she said.",
+                      "Inspectors found that e.g. plans were not always updated."]

@@ -73,17 +73,52 @@ def balanced_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
 
 
 class _Rows(torch.utils.data.Dataset):
-    def __init__(self, encodings, area_ids, polarity_ids):
-        self.encodings, self.area_ids, self.polarity_ids = encodings, area_ids, polarity_ids
+    """Tokenised rows with their targets: a class index each, or (distillation) a probability row each."""
+
+    def __init__(self, encodings, area_targets: np.ndarray, polarity_targets: np.ndarray):
+        self.encodings, self.area_targets, self.polarity_targets = encodings, area_targets, polarity_targets
 
     def __len__(self):
-        return len(self.area_ids)
+        return len(self.area_targets)
 
     def __getitem__(self, i):
         item = {k: v[i] for k, v in self.encodings.items()}
-        item["area_labels"] = int(self.area_ids[i])
-        item["polarity_labels"] = int(self.polarity_ids[i])
+        item["area_labels"] = _target(self.area_targets[i])
+        item["polarity_labels"] = _target(self.polarity_targets[i])
         return item
+
+
+def _target(value):
+    """A class index stays an int (hard label); a probability row becomes a float tensor (soft label),
+    which `cross_entropy` reads as a target distribution."""
+    if np.ndim(value) == 0:
+        return int(value)
+    return torch.tensor(value, dtype=torch.float32)
+
+
+class _PadWithTargets:
+    """`DataCollatorWithPadding` pads the tokens; targets are stacked beside it, because the tokenizer's
+    `pad` cannot batch probability rows (soft labels)."""
+
+    TARGETS = ("area_labels", "polarity_labels")
+
+    def __init__(self, tokenizer):
+        self.pad = DataCollatorWithPadding(tokenizer)
+
+    def __call__(self, features: list[dict]) -> dict:
+        targets = {k: [f.pop(k) for f in features] for k in self.TARGETS}
+        batch = self.pad(features)
+        for key, values in targets.items():
+            batch[key] = torch.stack(values) if isinstance(values[0], torch.Tensor) else torch.tensor(values)
+        return batch
+
+
+def soft_targets(labels: list[str], classes, teacher_proba: np.ndarray | None = None) -> np.ndarray:
+    """One-hot rows for gold labels, followed by the teacher's probability rows (distillation)."""
+    onehot = np.eye(len(classes), dtype=np.float32)[[list(classes).index(x) for x in labels]]
+    if teacher_proba is None:
+        return onehot
+    return np.vstack([onehot, np.asarray(teacher_proba, dtype=np.float32)])
 
 
 def load_encoder(config: TrainConfig):
@@ -97,10 +132,21 @@ def load_encoder(config: TrainConfig):
 
 
 def train_multitask(texts: list[str], areas: list[str], polarities: list[str], area_classes, polarity_classes,
-                    config: TrainConfig, output_dir: Path):
-    """Fine-tune; returns (network in eval mode, tokenizer, Trainer log history)."""
+                    config: TrainConfig, output_dir: Path, distill_texts: list[str] | None = None,
+                    distill_proba: tuple[np.ndarray, np.ndarray] | None = None):
+    """Fine-tune; returns (network in eval mode, tokenizer, Trainer log history).
+
+    With `distill_texts` and `distill_proba` (a teacher's area and polarity probabilities for them, in
+    the classes' order), those sentences are trained towards the teacher's distributions beside the
+    gold sentences' labels (knowledge distillation; the class weights still come from gold only).
+    """
     area_ids = np.array([list(area_classes).index(a) for a in areas])
     polarity_ids = np.array([list(polarity_classes).index(p) for p in polarities])
+    area_targets, polarity_targets = area_ids, polarity_ids
+    if distill_texts:
+        texts = list(texts) + list(distill_texts)
+        area_targets = soft_targets(areas, area_classes, distill_proba[0])
+        polarity_targets = soft_targets(polarities, polarity_classes, distill_proba[1])
     with torch_threads(config.num_threads):
         torch.manual_seed(config.seed)
         tokenizer, encoder = load_encoder(config)
@@ -110,7 +156,7 @@ def train_multitask(texts: list[str], areas: list[str], polarities: list[str], a
             network.loss_weights = {"area": balanced_weights(area_ids, len(area_classes)),
                                     "polarity": balanced_weights(polarity_ids, len(polarity_classes))}
         encodings = tokenizer(list(texts), truncation=True, max_length=config.max_length)
-        dataset = _Rows(encodings, area_ids, polarity_ids)
+        dataset = _Rows(encodings, area_targets, polarity_targets)
         args = TrainingArguments(
             output_dir=str(output_dir), num_train_epochs=config.epochs, learning_rate=config.lr,
             per_device_train_batch_size=config.batch_size, warmup_steps=config.warmup_ratio,
@@ -118,7 +164,7 @@ def train_multitask(texts: list[str], areas: list[str], polarities: list[str], a
             save_strategy="no", eval_strategy="no", logging_steps=50, report_to=[], dataloader_num_workers=0,
             remove_unused_columns=False, label_names=["area_labels", "polarity_labels"], disable_tqdm=True)
         trainer = Trainer(model=network, args=args, train_dataset=dataset, processing_class=tokenizer,
-                          data_collator=DataCollatorWithPadding(tokenizer))
+                          data_collator=_PadWithTargets(tokenizer))
         trainer.train()
     network.eval()
     return network, tokenizer, trainer.state.log_history

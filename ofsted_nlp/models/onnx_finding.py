@@ -161,8 +161,12 @@ class TransformerFindingTrainer(JointClassifierMixin, BaseEstimator):
         self.quantise = quantise
         self.num_threads = num_threads
 
-    def fit(self, X, y, polarities=None, sample_weight=None):
-        """``fit(X, y)`` with ``y`` of shape (n, 2) (area, polarity), or ``fit(X, areas, polarities)``."""
+    def fit(self, X, y, polarities=None, sample_weight=None, distill_texts=None, distill_proba=None):
+        """``fit(X, y)`` with ``y`` of shape (n, 2) (area, polarity), or ``fit(X, areas, polarities)``.
+
+        ``distill_texts`` (unlabelled sentences) with ``distill_proba`` (a teacher's area and polarity
+        probabilities for them, columns in sorted class order) add knowledge distillation to training.
+        """
         import tempfile
 
         from .multitask import TrainConfig, export_onnx, quantise_onnx, train_multitask
@@ -178,7 +182,8 @@ class TransformerFindingTrainer(JointClassifierMixin, BaseEstimator):
         self.work_dir_ = Path(tempfile.mkdtemp(prefix="ofsted_nlp_transformer_"))
         network, tokenizer, self.history_ = train_multitask(texts, list(area_labels), list(polarity_labels),
                                                             area_classes, polarity_classes, config,
-                                                            self.work_dir_ / "trainer")
+                                                            self.work_dir_ / "trainer", distill_texts,
+                                                            distill_proba)
         fp32 = export_onnx(network, tokenizer, self.work_dir_ / "fp32.onnx")
         self.fp32_dir_ = OnnxFindingClassifier.write_directory(self.work_dir_ / "fp32", fp32, tokenizer,
                                                                area_classes, polarity_classes, self.max_length)

@@ -101,13 +101,18 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+# pysbd keeps "... getting there. 'I'm confident ..." as one sentence: a sentence end followed by an
+# opening quotation mark and a capital starts a new (quoted) sentence, as news quotes run.
+_QUOTED_SENTENCE_START = re.compile(r"(?<=[.!?])\s+(?=['\"‘“][A-Z])")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of one paragraph of letter, news or pasted text (pysbd)."""
     spans: list[tuple[int, int]] = []
     for offset, chunk in _chunks(text):
-        for piece in _segmenter().segment(chunk):
-            s = offset + piece.start
-            e = offset + piece.end
+        for s, e in _split_quoted(chunk, _segmenter().segment(chunk)):
+            s += offset
+            e += offset
             seg = text[s:e]
             if not seg.strip():
                 continue
@@ -118,6 +123,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             else:
                 spans.append((s, e))
     return spans
+
+
+def _split_quoted(chunk: str, pieces) -> list[tuple[int, int]]:
+    """pysbd's pieces as (start, end), each cut again where a quoted sentence starts inside it."""
+    out = []
+    for piece in pieces:
+        start = piece.start
+        for m in _QUOTED_SENTENCE_START.finditer(chunk, piece.start, piece.end):
+            out.append((start, m.start()))
+            start = m.end()
+        out.append((start, piece.end))
+    return out
 
 
 def _chunks(text: str):

@@ -1,0 +1,53 @@
+"""`experiments/run_all.py --quick`: every experiment script runs end to end on a small sample.
+
+The smoke test the experiments issue asks for: it trains every model family (baselines, TF-IDF, frozen
+embeddings, fine-tuned MiniLM, the distilled student), scores report level, and writes results, the table
+and an MLflow store under a temporary folder, never into results/ or runs/ of the checkout.
+"""
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT.parent / "shared" / "ofsted_reports"
+CORPUS = ROOT / "corpus" / "sentences.parquet"
+NEEDS = ["torch", "transformers", "mlflow", "onnx", "onnxruntime", "textblob", "vaderSentiment"]
+
+
+def _missing() -> list[str]:
+    return [m for m in NEEDS if importlib.util.find_spec(m) is None]
+
+
+@pytest.mark.skipif(bool(_missing()), reason=f"the train/tracking/baselines extras are needed: {_missing()}")
+def test_run_all_quick_runs_every_script_and_writes_only_under_out(tmp_path):
+    if not REPORTS.is_dir() and not CORPUS.exists():
+        pytest.skip(f"report level needs {REPORTS} or a built corpus at {CORPUS.parent}")
+    before = sorted(p.name for p in (ROOT / "results").glob("*")) if (ROOT / "results").exists() else []
+    out = tmp_path / "quick"
+    done = subprocess.run([sys.executable, str(ROOT / "experiments" / "run_all.py"), "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = out / "results"
+    for name in ("baseline_majority", "tfidf_logreg_context", "minilm_embedding_context", "minilm_l6_fp32_seed0",
+                 "minilm_l4_int8_seed0", "minilm_l4_int8_distilled_seed0", "report_level_tfidf_logreg",
+                 "report_level_minilm_l4_int8_seed0"):
+        assert (results / f"{name}.json").exists(), name
+    run = json.loads((results / "minilm_l4_int8_distilled_seed0.json").read_text())
+    assert run["params"]["distill_pool"] == 100 and run["data_version"]
+    assert 0.0 <= run["test"]["polarity_macro_f1"] <= 1.0
+    assert (out / "runs" / "minilm_l4_int8_seed0" / "model" / "model.onnx").exists()
+    table = (results / "results_table.md").read_text()
+    assert "MiniLM 4 layers distilled" in table and "epochs / seed" in table
+    assert (out / "mlflow.db").exists()
+    after = sorted(p.name for p in (ROOT / "results").glob("*")) if (ROOT / "results").exists() else []
+    assert after == before, "the quick run wrote into the checkout's results/"
+
+
+def test_quick_figures_never_reach_the_readme():
+    done = subprocess.run([sys.executable, str(ROOT / "experiments" / "run_all.py"), "--quick", "--update-readme",
+                           "--table-only"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "README" in done.stderr
