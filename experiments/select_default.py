@@ -66,7 +66,7 @@ def replace_dir(source: Path, target: Path, record: dict, card: str) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(source, tmp)
-    (tmp / model_card.RECORD_FILE).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    (tmp / model_card.RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")  # key order kept: the card follows it
     (tmp / model_card.CARD_FILE).write_text(card)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
