@@ -185,6 +185,16 @@ def test_classify_with_the_champion_answers_as_the_default_model(champion, monke
         assert got.polarity_probs == pytest.approx(want.polarity_probs, abs=1e-9)
 
 
+def test_the_guarded_server_accepts_the_champion(champion, monkeypatch):
+    """What `python -m ofsted_nlp.serving -m models:/ofsted-nlp-finding@champion` builds (README)."""
+    pytest.importorskip("uvicorn")
+    from ofsted_nlp import serving
+
+    _, store_uri, _ = champion
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store_uri)
+    assert isinstance(serving.build_app(CHAMPION_URI), serving.GuardedApp)
+
+
 # ---------------------------------------------------------------- the card writer
 
 
