@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ofsted_nlp import data, evaluate, features, tracking  # noqa: E402
+from ofsted_nlp import data, evaluate, features, labels, tracking  # noqa: E402
 
 # `run_all.py --quick` sets these: a smoke test of every script on a small sample, written elsewhere.
 QUICK = os.environ.get("OFSTED_NLP_QUICK") == "1"
@@ -31,6 +31,7 @@ QUICK_PUBLICATIONS = {"train": 40}
 QUICK_PUBLICATIONS_OTHER = 6
 REGISTERED_MODEL = "ofsted-nlp-finding"
 SEED = 20261123
+EVALUATION_LABELS = {"area": list(labels.AREA_CLASSES), "polarity": list(labels.POLARITIES)}
 
 
 def seed_everything(seed: int = SEED) -> None:
@@ -153,10 +154,12 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
             metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
                                                      list(pols_pred), groups=split.report_ids)
             metrics["sentences_per_second"] = len(split.texts) / max(infer, 1e-9)
+            # The results file's keys with the split in front are the MLflow names (one name a figure), and
+            # the same label sets as evaluate.py, so the figures computed on both sides agree.
             tracking.log_evaluation({"area": split.areas, "polarity": split.polarities},
                                     {"area": list(areas_pred), "polarity": list(pols_pred)},
                                     split.texts, ids=split.ids, metrics={f"{split_name}_{k}": v for k, v in metrics.items()},
-                                    split=split_name)
+                                    split=split_name, labels=EVALUATION_LABELS)
             results[split_name] = metrics
         import mlflow
 

@@ -4,6 +4,8 @@
 current data version; the test split is reported in the model card, never used to choose. "Meets the goals":
 at most 30 MB on disk and at least 500 sentences/s through `classify()` on this machine (measured here on the
 5,000 gold sentences benchmarks/bench_models.py uses, slowest of 3 runs: texts only, no labels are read). The TF-IDF model of the same data ships beside it (`classify(model="tfidf")`).
+Beside each model it writes `evaluation.json` (the run's results, size and speed: what experiments/register_default.py
+registers it with) and MODEL_CARD.md made from that record by model_card.py.
 This script is the deliberate step that changes the shipped models; run it, read the card, commit.
 
 Run: python experiments/select_default.py
@@ -13,15 +15,17 @@ import shutil
 import time
 from pathlib import Path
 
-from common import RESULTS_DIR, ROOT
+import model_card
+from common import REGISTERED_MODEL, RESULTS_DIR, ROOT
 
-from ofsted_nlp import data
+from ofsted_nlp import data, tracking
 
 MAX_BYTES = 30 * 1024 * 1024
 MIN_SENTENCES_PER_S = 500
 TARGET = ROOT / "ofsted_nlp" / "default_model"
 TFIDF_TARGET = ROOT / "ofsted_nlp" / "tfidf_model"
 TFIDF_RUN = "tfidf_logreg_context"
+CHAMPION = f"{REGISTERED_MODEL}@{tracking.CHAMPION_ALIAS}"  # what experiments/register_default.py registers
 
 
 def size(path: Path) -> int:
@@ -41,49 +45,29 @@ def speed(model_dir: Path, texts: list[str]) -> float:
     return len(texts) / max(runs)  # the slowest of three: the goal must hold in every run, not on average
 
 
-def row(name: str, m: dict) -> str:
-    return (f"| {name} | {m['area_macro_f1']:.3f} ({m['area_macro_f1_ci_low']:.3f}-{m['area_macro_f1_ci_high']:.3f}) "
-            f"| {m['polarity_macro_f1']:.3f} ({m['polarity_macro_f1_ci_low']:.3f}-{m['polarity_macro_f1_ci_high']:.3f}) "
-            f"| {m['polarity_neutral_f1']:.3f} | {m['area_none_f1']:.3f} |")
+def validation_score(results: dict) -> float:
+    """The mean of the validation figures tracking.register_best ranks by: one selection rule for both."""
+    names = [m.removeprefix(tracking.SELECTION_SPLIT_PREFIX) for m in tracking.SELECTION_METRICS]
+    return sum(results["validation"][name] for name in names) / len(names)
 
 
-def model_card(best: dict, score: float, sps: float, mb: float) -> str:
-    lines = [f"# Default model: {best['name']}", "", best.get("description", ""), "",
-             f"Chosen by `experiments/select_default.py`: best mean validation macro-F1 ({score:.3f}) among the runs "
-             f"on data version `{best['data_version']}` (splits {best['splits_version']}) that are at most "
-             f"{MAX_BYTES // 2**20} MB and classify at least {MIN_SENTENCES_PER_S} sentences/s here "
-             f"({sps:,.0f} sentences/s, {mb:.1f} MB). Trained on the gold train split "
-             f"({best.get('n_train', '?')} sentences); training took {best['train_seconds']:.0f} s on 2 CPU cores.",
-             "", "| split | area macro-F1 (95% CI) | polarity macro-F1 (95% CI) | neutral F1 | `none` F1 |",
-             "|---|---|---|---|---|"]
-    names = {"validation": "validation", "test": "test (65 held-out reports)",
-             "test_no_context": "test, sentences without their section", "ood_dev": "news and letters, dev",
-             "ood_test": "news and letters, test"}
-    lines += [row(label, best[split]) for split, label in names.items() if split in best]
-    report = RESULTS_DIR / f"report_level_{best['name']}.json"
-    if report.exists():
-        rl = json.loads(report.read_text())
-        m = rl["report_level"]
-        lines += ["", f"Report level (`experiments/grade_thresholds.py`): cut points {json.dumps(rl['thresholds'])} fitted "
-                  f"on {rl['fitted_on']} and shipped as `grade_thresholds.json`; on the test reports' "
-                  f"{m['n_report_areas']} graded areas: Spearman {m['spearman']:.3f} (area score vs Ofsted's grade), "
-                  f"exact grade {m['grade_accuracy']:.1%}, within one grade {m['grade_within_one']:.1%}."]
-    lines += ["", "CIs: 1,000 bootstrap resamples of whole publications. Area macro-F1 is over the four areas and "
-              "`none`.", "", f"Parameters: `{json.dumps(best['params'], sort_keys=True)}`",
-              f"MLflow: experiment `ofsted-nlp`, run name `{best['name']}` (`mlflow ui` in the directory the "
-              "experiments ran in).", "",
-              "Files: ONNX, JSON and NumPy arrays without pickle: nothing that can run code when loaded; no torch "
-              "needed to classify. Report and news text it learned from: Crown copyright, OGL v3.0 "
-              "(reports); publishers' copyright (news excerpts, see labelled_data/documents/index.jsonl)."]
-    return "\n".join(lines) + "\n"
+def record_and_card(results: dict, score: float, sps: float, mb: float, title: str = "Default model",
+                    registered_as: str | None = None) -> tuple[dict, str]:
+    """The evaluation record shipped beside the model and the card written from it (model_card.py)."""
+    report = RESULTS_DIR / f"report_level_{results['name']}.json"
+    selection = {"validation_score": score, "sentences_per_s": sps, "mb": mb, "max_mb": MAX_BYTES / 2**20,
+                 "min_sentences_per_s": MIN_SENTENCES_PER_S}
+    record = model_card.evaluation_record(results, selection,
+                                          json.loads(report.read_text()) if report.exists() else None)
+    return record, model_card.model_card(record, title, registered_as)
 
 
-def replace_dir(source: Path, target: Path, card: str | None = None) -> None:
+def replace_dir(source: Path, target: Path, record: dict, card: str) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(source, tmp)
-    if card:
-        (tmp / "MODEL_CARD.md").write_text(card)
+    (tmp / model_card.RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")  # key order kept: the card follows it
+    (tmp / model_card.CARD_FILE).write_text(card)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
 
@@ -100,20 +84,19 @@ def main():
         model_dir = ROOT / r["model_dir"]
         if not model_dir.exists():
             continue
-        v = r["validation"]
-        score = (v["area_macro_f1"] + v["polarity_macro_f1"]) / 2
+        score = validation_score(r)
         mb, sps = size(model_dir) / 2**20, speed(model_dir, texts)
         ok = size(model_dir) <= MAX_BYTES and sps >= MIN_SENTENCES_PER_S
         candidates.append((score, ok, r, model_dir, sps, mb))
         print(f"{r['name']:30s} validation {score:.3f}  {mb:6.1f} MB  {sps:7,.0f} sentences/s"
               f"{'' if ok else '  (misses the size or speed goal)'}")
     score, _, best, model_dir, sps, mb = max((c for c in candidates if c[1]), key=lambda c: c[0])
-    replace_dir(model_dir, TARGET, model_card(best, score, sps, mb))
+    replace_dir(model_dir, TARGET, *record_and_card(best, score, sps, mb, registered_as=CHAMPION))
     print(f"default model <- {best['name']} ({model_dir})")
     tfidf = next((c for c in candidates if c[2]["name"] == TFIDF_RUN), None)
     if tfidf is not None:
-        replace_dir(tfidf[3], TFIDF_TARGET, model_card(tfidf[2], tfidf[0], tfidf[4], tfidf[5])
-                    .replace("Default model", "TF-IDF model (classify(model=\"tfidf\"))"))
+        replace_dir(tfidf[3], TFIDF_TARGET, *record_and_card(tfidf[2], tfidf[0], tfidf[4], tfidf[5],
+                                                            title="TF-IDF model (classify(model=\"tfidf\"))"))
         print(f"tfidf model <- {TFIDF_RUN}")
 
 

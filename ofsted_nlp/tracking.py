@@ -32,6 +32,20 @@ FAMILY_EXTRAS = {
     "vader_polarity": "baselines",
     "textblob_polarity": "baselines",
 }
+# One name per figure: ``<split>_<task>_macro_f1``, ``<split>_<task>_accuracy`` and, per class,
+# ``<split>_<task>_<label>_f1`` (the keys of evaluate.classification_metrics with the split in front), so
+# a figure logged here and the same figure in an experiment's results file share one name.
+PER_CLASS_F1 = "{split}_{task}_{label}_f1"
+# What register_best ranks runs by (their mean): validation figures only. The test split is for reporting;
+# a model chosen on it would make its test figures optimistic. experiments/select_default.py uses the same.
+SELECTION_METRICS = ("validation_area_macro_f1", "validation_polarity_macro_f1")
+SELECTION_SPLIT_PREFIX = "validation_"
+# Two computations of one figure (sklearn's accuracy vs micro-averaged F1) may differ in the last bits.
+METRIC_AGREEMENT_TOLERANCE = 1e-9
+CHAMPION_ALIAS = "champion"
+MODEL_CARD_ARTIFACT = "MODEL_CARD.md"
+# MLflow stores a model version's description in a 5,000-character column.
+MAX_DESCRIPTION_CHARS = 5000
 EXAMPLE_SENTENCE = (
     "Social workers visit children regularly and know them well, but the quality of "
     "supervision is inconsistent."
@@ -140,7 +154,9 @@ def log_evaluation(
     ``y_true``/``y_pred`` map a task name ("area", "polarity") to label strings, one per text.
     ``labels`` gives each task's label order (default: labels.AREAS / labels.POLARITIES when they
     cover the labels seen, else the sorted labels seen). ``metrics`` is a flat dict (e.g. from
-    evaluate.py) logged as is, on top of the accuracy and macro-F1 computed here.
+    evaluate.py) logged as is, on top of the accuracy, macro-F1 and per-class F1 computed here
+    (``<split>_<task>_accuracy``, ``<split>_<task>_macro_f1``, ``<split>_<task>_<label>_f1``); name its
+    keys the same way, so one figure never has two names.
 
     Artifacts under ``evaluation/``: ``confusion_<split>_<task>.png``,
     ``classification_report_<split>_<task>.json`` and ``.txt``, ``misclassified_<split>.csv``.
@@ -156,10 +172,20 @@ def log_evaluation(
         report = _classification_report(y_true[task], y_pred[task], task_labels)
         logged.update(_summary_metrics(report, split, task))
         _log_task_artifacts(task, split, y_true[task], y_pred[task], task_labels, report)
-    logged.update({str(k): float(v) for k, v in (metrics or {}).items()})
+    _merge_given_metrics(logged, metrics or {})
     mlflow.log_metrics(logged)
     _log_misclassified(tasks, y_true, y_pred, texts, ids, split)
     return logged
+
+
+def _merge_given_metrics(logged: dict[str, float], given: Mapping[str, float]) -> None:
+    """Add the caller's metrics; one that shares a name with a computed figure must agree with it."""
+    for name, value in given.items():
+        name, value = str(name), float(value)
+        if name in logged and abs(logged[name] - value) > METRIC_AGREEMENT_TOLERANCE:
+            raise InputError(f"metric {name!r} is given as {value!r} but computed here as {logged[name]!r}: "
+                             "one name, two figures; pass labels= so both use the same label set")
+        logged[name] = value
 
 
 def _check_evaluation_inputs(y_true, y_pred, texts, ids) -> list[str]:
@@ -214,7 +240,7 @@ def _summary_metrics(report: dict, split: str, task: str) -> dict[str, float]:
         metrics[f"{split}_{task}_accuracy"] = float(accuracy)
     for label in report:
         if label not in ("accuracy", "macro avg", "weighted avg", "micro avg"):
-            metrics[f"{split}_{task}_f1_{label}"] = float(report[label]["f1-score"])
+            metrics[PER_CLASS_F1.format(split=split, task=task, label=label)] = float(report[label]["f1-score"])
     return metrics
 
 
@@ -415,29 +441,71 @@ def _extras_for_families(families: set[str]) -> set[str]:
 
 def register_best(
     experiment_name: str = DEFAULT_EXPERIMENT,
-    metric: str = "test_area_macro_f1",
+    metric: str | Sequence[str] = SELECTION_METRICS,
     registered_model_name: str = DEFAULT_REGISTERED_MODEL,
     higher_is_better: bool = True,
 ):
-    """Register the model of the run in ``experiment_name`` with the best ``metric``.
+    """Register the model of the run in ``experiment_name`` with the best validation figure.
 
-    Only runs that logged a model with ``log_finding_model`` are considered. Returns mlflow's
-    ModelVersion (``.name``, ``.version``, ``.run_id``).
+    ``metric`` is one metric name or several, whose mean ranks the runs (default: mean of the
+    validation area and polarity macro-F1, as experiments/select_default.py chooses). Only validation
+    metrics are accepted: selecting on the test split would make the reported test figures optimistic.
+    Only runs that logged a model with ``log_finding_model`` and every metric are considered; ties go to
+    the earliest run. Returns mlflow's ModelVersion (``.name``, ``.version``, ``.run_id``).
     """
     import mlflow
 
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    not_validation = [m for m in metrics if not m.startswith(SELECTION_SPLIT_PREFIX)]
+    if not metrics or not_validation:
+        raise InputError(f"register_best selects on validation metrics only ({SELECTION_SPLIT_PREFIX}...), "
+                         f"got {not_validation or metrics}: the test split is for reporting, never for choosing")
     _use_tracking_uri(tracking_uri())
     experiment = mlflow.get_experiment_by_name(experiment_name)
     if experiment is None:
         raise OfstedNLPError(f"no experiment named {experiment_name!r} at {tracking_uri()}")
-    order = "DESC" if higher_is_better else "ASC"
     runs = mlflow.search_runs(
         experiment_ids=[experiment.experiment_id],
         filter_string=f"tags.`{MODEL_URI_TAG}` != ''",
-        order_by=[f"metrics.`{metric}` {order}"],
-        max_results=1,
+        order_by=["attributes.start_time ASC"],
         output_format="list",
     )
-    if not runs or metric not in runs[0].data.metrics:
-        raise OfstedNLPError(f"no run in {experiment_name!r} has both a logged model and metric {metric!r}")
-    return mlflow.register_model(runs[0].data.tags[MODEL_URI_TAG], registered_model_name)
+    scored = [(sum(run.data.metrics[m] for m in metrics) / len(metrics), run) for run in runs
+              if all(m in run.data.metrics for m in metrics)]
+    if not scored:
+        raise OfstedNLPError(f"no run in {experiment_name!r} has both a logged model and metrics {metrics}")
+    sign = 1.0 if higher_is_better else -1.0
+    # max() keeps the first of equal scores: the earliest run.
+    _, best = max(scored, key=lambda pair: sign * pair[0])
+    return mlflow.register_model(best.data.tags[MODEL_URI_TAG], registered_model_name)
+
+
+def register_with_card(
+    model_dir,
+    model_card: str,
+    registered_model_name: str = DEFAULT_REGISTERED_MODEL,
+    alias: str | None = CHAMPION_ALIAS,
+):
+    """Inside an active run: log ``model_dir`` (``log_finding_model``: signature, input example),
+    register it as a new version of ``registered_model_name``, attach ``model_card`` (Markdown) as the
+    version's description and as the run artifact ``MODEL_CARD.md``, and point ``alias`` at the version.
+
+    Returns mlflow's ModelVersion as it stands after the update.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    _require_active_run()
+    if not model_card.strip():
+        raise InputError("model card is empty: a registered model version needs its card")
+    if len(model_card) > MAX_DESCRIPTION_CHARS:
+        raise InputError(f"model card has {len(model_card):,} characters; MLflow keeps at most "
+                         f"{MAX_DESCRIPTION_CHARS:,} in a version description: shorten it")
+    mlflow.log_text(model_card, MODEL_CARD_ARTIFACT)
+    info = log_finding_model(model_dir, registered_model_name=registered_model_name)
+    version = str(info.registered_model_version)
+    client = MlflowClient()
+    client.update_model_version(registered_model_name, version, description=model_card)
+    if alias:
+        client.set_registered_model_alias(registered_model_name, alias, version)
+    return client.get_model_version(registered_model_name, version)

@@ -76,6 +76,22 @@ TEST_SENTENCES: list[tuple[str, str, str]] = [
 ]
 
 
+def same_figure_names(metric_names) -> list[tuple[str, ...]]:
+    """Groups of metric names that are one figure spelt in different word orders
+    (``test_area_care_leavers_f1`` and ``test_area_f1_care_leavers``). Labels with an underscore
+    count as one word."""
+    from ofsted_nlp.labels import AREA_CLASSES, POLARITIES
+
+    labels = sorted((*AREA_CLASSES, *POLARITIES), key=len, reverse=True)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name in metric_names:
+        words = name
+        for label in labels:
+            words = words.replace(label, label.replace("_", "~"))
+        groups.setdefault(tuple(sorted(words.split("_"))), []).append(name)
+    return [tuple(sorted(names)) for names in groups.values() if len(names) > 1]
+
+
 def columns(rows):
     texts, areas, polarities = (list(column) for column in zip(*rows))
     return texts, areas, polarities

@@ -18,6 +18,7 @@ from .mlflow_test_support import (
     columns,
     env_without_tracking_uri,
     free_port,
+    same_figure_names,
     save_tiny_finding_model,
     start_process,
     stop_process_group,
@@ -182,6 +183,52 @@ def test_logged_model_is_code_plus_safe_files_with_no_pickle(tmp_path, monkeypat
             "p_negative"} <= set(signature.outputs.input_names())
 
 
+@pytest.mark.slow
+def test_an_evaluation_logs_each_figure_under_one_name(tmp_path, monkeypatch, local_store_uri):
+    """What an experiment logs for a split (log_evaluation plus evaluate.py's metrics, as experiments/common.py
+    does): every per-class F1 once, as <split>_<task>_<label>_f1, the results file's key with the split in front."""
+    import mlflow
+
+    from ofsted_nlp import evaluate
+    from ofsted_nlp.labels import AREA_CLASSES
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", local_store_uri)
+    monkeypatch.chdir(tmp_path)
+    model = train_tiny_finding_model()
+    texts, areas, polarities = columns(TEST_SENTENCES)
+    predicted_areas, predicted_polarities = model.predict_findings(texts)
+    results = evaluate.sentence_level_report(texts, areas, list(predicted_areas), polarities,
+                                             list(predicted_polarities), groups=list(range(len(texts))), n_boot=20)
+    label_sets = {"area": list(AREA_CLASSES), "polarity": list(POLARITIES)}
+    with tracking.start_run("metric-names") as run:
+        tracking.log_evaluation({"area": areas, "polarity": polarities},
+                                {"area": list(predicted_areas), "polarity": list(predicted_polarities)},
+                                texts, labels=label_sets, metrics={f"test_{k}": v for k, v in results.items()},
+                                split="test")
+    logged = mlflow.get_run(run.info.run_id).data.metrics
+
+    assert same_figure_names(logged) == []
+    per_class_f1 = {name for name in logged if name.endswith("_f1") and not name.endswith("_macro_f1")}
+    assert per_class_f1 == {f"test_{task}_{label}_f1" for task, names in label_sets.items() for label in names}
+    assert set(logged) == {f"test_{key}" for key in results}
+    for key, value in results.items():
+        assert logged[f"test_{key}"] == pytest.approx(value)
+
+
+def test_a_given_metric_that_disagrees_with_the_computed_figure_is_refused(tmp_path, monkeypatch, local_store_uri):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", local_store_uri)
+    monkeypatch.chdir(tmp_path)
+    with tracking.start_run("metric-disagreement"):
+        with pytest.raises(InputError, match="test_area_macro_f1"):
+            tracking.log_evaluation({"area": ["leadership", "care_leavers"]}, {"area": ["leadership", "leadership"]},
+                                    ["x", "y"], metrics={"test_area_macro_f1": 0.99})
+
+
+def test_same_figure_names_finds_a_figure_spelt_twice():
+    names = ["test_area_care_leavers_f1", "test_area_f1_care_leavers", "test_area_macro_f1", "test_polarity_neutral_f1"]
+    assert same_figure_names(names) == [("test_area_care_leavers_f1", "test_area_f1_care_leavers")]
+
+
 def test_default_tracking_uri_is_a_sqlite_file_in_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -228,21 +275,37 @@ def test_log_evaluation_checks_its_inputs(tmp_path, monkeypatch, local_store_uri
 
 
 @pytest.mark.slow
-def test_register_best_registers_the_run_with_the_best_metric(tmp_path, monkeypatch, local_store_uri):
+def test_register_best_chooses_on_validation_never_on_test(tmp_path, monkeypatch, local_store_uri):
+    import mlflow
+
     monkeypatch.setenv("MLFLOW_TRACKING_URI", local_store_uri)
     monkeypatch.chdir(tmp_path)  # a new experiment's artifacts go to ./mlruns
     model_dir = save_tiny_finding_model(tmp_path / "finding_model")
+    # (validation area, validation polarity, test area): the best on test is the worst on validation
+    figures = {"a": (0.70, 0.70, 0.99), "b": (0.90, 0.80, 0.50), "c": (0.95, 0.60, 0.80)}
     run_ids = {}
-    for score in (0.4, 0.9, 0.6):
-        with tracking.start_run("register-best", run_name=f"score-{score}") as run:
-            import mlflow
-
-            mlflow.log_metric("test_area_macro_f1", score)
+    for name, (val_area, val_polarity, test_area) in figures.items():
+        with tracking.start_run("register-best", run_name=name) as run:
+            mlflow.log_metrics({"validation_area_macro_f1": val_area, "validation_polarity_macro_f1": val_polarity,
+                                "test_area_macro_f1": test_area})
             tracking.log_finding_model(model_dir)
-            run_ids[score] = run.info.run_id
-    version = tracking.register_best("register-best", metric="test_area_macro_f1", registered_model_name="best")
-    assert version.run_id == run_ids[0.9]
+            run_ids[name] = run.info.run_id
+    with tracking.start_run("register-best", run_name="no model"):
+        mlflow.log_metrics({"validation_area_macro_f1": 1.0, "validation_polarity_macro_f1": 1.0})
+
+    # default: the mean of validation area and polarity macro-F1 (b: 0.85 > c: 0.775 > a: 0.70)
+    version = tracking.register_best("register-best", registered_model_name="best")
+    assert version.run_id == run_ids["b"]
     assert version.version in ("1", 1)
+    assert tracking.register_best("register-best", metric="validation_area_macro_f1",
+                                  registered_model_name="best").run_id == run_ids["c"]
+
+
+@pytest.mark.parametrize("metric", ["test_area_macro_f1", ["validation_area_macro_f1", "test_polarity_macro_f1"],
+                                    "ood_test_area_macro_f1", []])
+def test_register_best_refuses_anything_but_validation_metrics(metric):
+    with pytest.raises(InputError, match="validation"):
+        tracking.register_best("never-looked-up", metric=metric)
 
 
 def test_confusion_matrix_figure_draws_counts():
