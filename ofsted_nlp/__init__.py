@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 # public name -> submodule that defines it
 _LAZY = {
     "classify": "api",
+    "iter_classify": "api",
     "Finding": "api",
     "Provenance": "api",
     "ReportFindings": "api",
@@ -42,7 +43,7 @@ __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from .api import (Finding, InputTruncatedWarning, Provenance, ReportFindings, classify, clear_model_cache,
-                      get_model)
+                      get_model, iter_classify)
     from .errors import DataError, InputError, ModelLoadError, OfstedNLPError, ReportError
     from .reading import read_report
     from .summary import GradeThresholds, area_score, grade_from_score

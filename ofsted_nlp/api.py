@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import InputError, ModelLoadError, ReportError
@@ -108,6 +108,35 @@ def classify(inputs, model=None, *, batch_size: int = 256, progress=None, split:
     if isinstance(inputs, Iterable) and not isinstance(inputs, (Mapping, set, frozenset)):
         hint = " (convert it with list(...) first)"
     raise InputError(f"classify() got {type(inputs).__name__}{hint}; expected {ACCEPTED_INPUTS}")
+
+
+# Sentences classified at a time by iter_classify: big enough for the model's batches, small enough that
+# a stream of millions holds only this many texts and findings at once (about 1 KB each).
+STREAM_CHUNK_SIZE = 4_096
+
+
+def iter_classify(texts: Iterable[str], model=None, *, chunk_size: int = STREAM_CHUNK_SIZE,
+                  batch_size: int = 256) -> Iterator[Finding]:
+    """Classify a stream of sentences (any iterable of str: a file's lines, a DataFrame column, a
+    generator), yielding one Finding per sentence in order, ``chunk_size`` at a time.
+
+    For corpora too large to hold every Finding at once: memory stays bounded by ``chunk_size``
+    whatever the stream's length. Each chunk is checked as ``classify`` checks a list, so a bad item
+    raises InputError when its chunk is reached, after the findings of earlier chunks were yielded.
+    """
+    if isinstance(texts, (str, bytes, bytearray)) or not isinstance(texts, Iterable):
+        raise InputError(f"iter_classify() takes an iterable of str, got {type(texts).__name__}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(f"chunk_size must be a positive int, got {chunk_size!r}")
+    finding_model = get_model(model)  # loaded once, not per chunk
+    chunk: list[str] = []
+    for text in texts:
+        chunk.append(text)
+        if len(chunk) == chunk_size:
+            yield from classify(chunk, finding_model, batch_size=batch_size, progress=False)
+            chunk = []
+    if chunk:
+        yield from classify(chunk, finding_model, batch_size=batch_size, progress=False)
 
 
 def _classify_str(text: str, model, batch_size, progress, split: bool):

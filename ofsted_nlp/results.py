@@ -37,7 +37,7 @@ class Provenance:
 PROVENANCE_FIELDS = tuple(Provenance.__dataclass_fields__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a corpus holds millions
 class Finding:
     """One classified sentence.
 

@@ -726,3 +726,24 @@ def test_a_model_directory_carries_its_own_grade_cut_points(tmp_path, report_pdf
     api.clear_model_cache()
     with pytest.raises(ModelLoadError, match="grade_thresholds.json"):
         classify(report_pdf, model=str(model_dir))
+
+
+def test_iter_classify_streams_the_same_findings_as_classify(tiny_model_dir):
+    from ofsted_nlp import iter_classify
+
+    texts = [IN_DOMAIN, "Leaders have not ensured that plans are reviewed.", "Care leavers live in safe homes."] * 5
+    expected = classify(texts, model=tiny_model_dir, progress=False)
+    stream = iter_classify(iter(texts), model=tiny_model_dir, chunk_size=4)
+    assert not isinstance(stream, list)
+    assert list(stream) == expected
+
+
+def test_iter_classify_refuses_a_string_and_a_bad_chunk_size(tiny_model_dir):
+    from ofsted_nlp import iter_classify
+
+    with pytest.raises(InputError, match="iterable of str"):
+        list(iter_classify("one sentence", model=tiny_model_dir))
+    with pytest.raises(InputError, match="chunk_size"):
+        list(iter_classify(["a sentence"], model=tiny_model_dir, chunk_size=0))
+    with pytest.raises(InputError):  # a bad item fails when its chunk is reached
+        list(iter_classify([IN_DOMAIN, 42], model=tiny_model_dir, chunk_size=1))
