@@ -339,7 +339,10 @@ def test_report_reads_stdin(run, model, report_pdf, monkeypatch):
     code, out, err = run("report", "-", "--model", model, "--format", "json")
     assert code == 0 and err == ""
     got, want = json.loads(out), json.loads(expected)
-    assert got["summary"] == want["summary"] and got["report"]["report_id"] == "stdin"
+    keys = ("counts", "score", "predicted_grade", "ofsted_grade")  # sentence ids differ: they name the publication
+    assert {a: [s[k] for k in keys] for a, s in got["summary"]["areas"].items()} == \
+        {a: [s[k] for k in keys] for a, s in want["summary"]["areas"].items()}
+    assert got["report"]["report_id"] == "stdin"
     assert [f["text"] for f in got["findings"]] == [f["text"] for f in want["findings"]]
 
     monkeypatch.setattr(sys, "stdin", _BinaryStdin(to_txt(FOCUSED).encode()))
