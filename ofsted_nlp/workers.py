@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 # How often a worker checks that its parent is alive: an orphan ends within about this long.
 PARENT_CHECK_SECONDS = 1.0
@@ -23,12 +25,13 @@ PARENT_CHECK_SECONDS = 1.0
 ORPHAN_EXIT_CODE = 70
 
 
-def process_pool(workers: int, initializer=None, initargs: tuple = ()) -> ProcessPoolExecutor:
+def process_pool(workers: int, initializer: Callable[..., Any] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
     """A ``ProcessPoolExecutor`` whose workers exit on their own when this process dies."""
     return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(initializer, initargs))
 
 
-def _start_worker(initializer, initargs) -> None:
+def _start_worker(initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]) -> None:
     parent = os.getppid()
     threading.Thread(target=_exit_when_orphaned, args=(parent,), name="ofsted_nlp-parent-watch",
                      daemon=True).start()
