@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_inputs import STDIN, Publications, decode_stdin, stdin_bytes
 from .errors import OfstedNLPError
 from .files import write_text_atomically
 
@@ -77,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- classify and report
 
 FORMATS = ("table", "json", "jsonl", "csv")
-_STDIN = "-"
 
 
 def _register_classify_commands(sub) -> None:
@@ -149,7 +149,7 @@ def _cmd_classify(args) -> int:
     def run():
         progress = False if args.quiet else None
         source = args.input
-        if source == _STDIN:
+        if source == STDIN:
             if args.lines:
                 import io
 
@@ -178,97 +178,10 @@ def _read_stdin() -> str:
     """Standard input as text; bytes that are not UTF-8 text (a PDF piped in) are refused."""
     from .errors import InputError
 
-    data = _stdin_bytes()
+    data = stdin_bytes()
     if b"%PDF" in data[:1024] or b"\x00" in data[:4096]:
         raise InputError("stdin holds binary data (a PDF?); pass the file name instead of piping it")
-    return _decode_stdin(data)
-
-
-def _stdin_bytes() -> bytes:
-    """Standard input's bytes, at most MAX_INPUT_BYTES (endless input, e.g. from /dev/zero, is refused)."""
-    from .errors import InputError
-    from .reading.kinds import MAX_INPUT_BYTES
-
-    if hasattr(sys.stdin, "buffer"):
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    else:  # a text stream (tests, embedding)
-        data = sys.stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogateescape")
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"stdin holds more than {MAX_INPUT_BYTES:,} bytes; pass a file, or less text")
-    return data
-
-
-def _decode_stdin(data: bytes) -> str:
-    from .errors import InputError
-
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"stdin is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-
-
-def _stdin_as_file(directory: str) -> Path:
-    """Standard input saved as ``stdin.pdf``, ``stdin.html`` or ``stdin.txt`` in ``directory``, by what it holds,
-    so that a publication piped in is read exactly as the same file would be."""
-    from .errors import InputError
-
-    data = _stdin_bytes()
-    head = data[:1024].lstrip().lower()
-    if b"%pdf" in data[:1024].lower():
-        suffix = ".pdf"
-    elif head.startswith((b"<!doctype html", b"<html")):
-        suffix = ".html"
-    elif b"\x00" in data[:4096]:
-        raise InputError("stdin holds binary data that is not a PDF; expected a PDF or UTF-8 text")
-    else:
-        _decode_stdin(data)  # refuse what is not UTF-8 before it is read as a document
-        suffix = ".txt"
-    if not data.strip():
-        raise InputError("stdin is empty; expected a publication (PDF or text)")
-    path = Path(directory) / f"stdin{suffix}"
-    path.write_bytes(data)
-    return path
-
-
-class _Publications:
-    """The FILE arguments of a command as ``paths``, with ``-`` (once at most) replaced by stdin saved to a
-    temporary file (removed on exit); ``shown(path)`` gives the name the user typed, for messages."""
-
-    def __init__(self, files):
-        self.files = [Path(f) for f in files]
-        self.paths: list[Path] = []
-        self._tmp = None
-        self._names: dict[str, str] = {}
-
-    def __enter__(self) -> _Publications:
-        import tempfile
-
-        from .errors import InputError
-
-        if sum(str(f) == _STDIN for f in self.files) > 1:
-            raise InputError("stdin (-) can be read only once; give - at most once")
-        for f in self.files:
-            if str(f) == _STDIN:
-                self._tmp = tempfile.TemporaryDirectory(prefix="ofsted_nlp_stdin_")
-                f = _stdin_as_file(self._tmp.name)
-                self._names[str(f)] = "<stdin>"
-            self.paths.append(f)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    def shown(self, path) -> str:
-        return self._names.get(str(path), str(path))
-
-    def renamed(self, exc):
-        """A ReportError about the saved stdin, naming <stdin> instead of the temporary file."""
-        from .errors import ReportError
-
-        if isinstance(exc, ReportError) and exc.path in self._names:
-            return ReportError(self._names[exc.path], exc.reason)
-        return exc
+    return decode_stdin(data)
 
 
 def _as_existing_file(source: str) -> Path | None:
@@ -312,7 +225,7 @@ def _each_publication(args, render) -> int:
     from .summary import GradeThresholds
 
     failures: list[tuple[str, str]] = []
-    with _Publications(args.files) as publications:
+    with Publications(args.files) as publications:
         def run():
             thresholds = None
             if args.thresholds is not None:

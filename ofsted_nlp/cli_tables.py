@@ -63,7 +63,7 @@ def _cmd_table(args) -> int:
     from .tables import build_tables, output_paths, write_tables
 
     output_paths(args.output)  # an unknown suffix fails before any work
-    with cli._Publications(args.paths) as publications:  # PATH - is a publication read from stdin
+    with cli.Publications(args.paths) as publications:  # PATH - is a publication read from stdin
         tables = build_tables(publications.paths, args.model, workers=args.workers, progress=not args.quiet,
                               thresholds=_thresholds(args))
         tables.bad_files["file"] = [publications.shown(f) for f in tables.bad_files["file"]]
