@@ -169,7 +169,7 @@ def _classify_str(text: str, model, batch_size, progress, split: bool):
 
 
 def _classify_path(path: Path, model, batch_size, progress, thresholds, top_k, lines: bool):
-    from .reading.kinds import HTML_SUFFIXES, TEXT_SUFFIXES, has_pdf_header, read_document
+    from .reading.kinds import HTML_SUFFIXES, TEXT_SUFFIXES, check_text_file, has_pdf_header, read_document
 
     suffix = path.suffix.lower()
     if not path.exists():
@@ -179,11 +179,19 @@ def _classify_path(path: Path, model, batch_size, progress, thresholds, top_k, l
     if path.is_dir():
         raise InputError(f"{path} is a directory; pass one PDF, .txt, .md or .html file "
                          "(for a folder of reports use `ofsted-nlp corpus`)")
+    if not path.is_file():  # /dev/zero never ends; a pipe waits for a writer
+        if suffix == ".pdf":
+            raise ReportError(path, "not a regular file (a device, pipe or socket)")
+        check_text_file(path)
     if lines:
         if suffix not in TEXT_SUFFIXES:
             raise InputError(f"{path}: lines=True applies to a text file (.txt, .md), not {suffix or 'this file'}")
+        check_text_file(path)
         try:
             with open(path, encoding="utf-8-sig", newline=None) as fh:
+                if "\x00" in fh.read(4096):
+                    raise InputError(f"{path}: binary data, not text")
+                fh.seek(0)
                 return _classify_lines(fh, model, source=str(path), stem=path.stem,
                                        batch_size=batch_size, progress=progress)
         except UnicodeDecodeError as exc:

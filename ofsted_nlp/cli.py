@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_inputs import STDIN, Publications, decode_stdin, stdin_bytes
 from .errors import OfstedNLPError
 from .files import write_text_atomically
 
@@ -58,14 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="read a folder of report PDFs into sentences.parquet and reports.parquet")
     p.add_argument("folder", type=Path)
     p.add_argument("--out", type=Path, default=Path("corpus"))
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="processes (default: all cores)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_corpus)
 
     p = sub.add_parser("weak-labels", help="section-heading weak labels for every sentence of every report")
     p.add_argument("folder", type=Path)
     p.add_argument("--out", type=Path, default=Path("labelled_data/weak/weak_labels.parquet"))
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_positive_int, default=None, help="processes (default: all cores)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_weak_labels)
 
@@ -77,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- classify and report
 
 FORMATS = ("table", "json", "jsonl", "csv")
-_STDIN = "-"
 
 
 def _register_classify_commands(sub) -> None:
@@ -95,11 +95,13 @@ def _register_classify_commands(sub) -> None:
     p.set_defaults(func=_cmd_classify)
 
     p = sub.add_parser(
-        "report", help="summarise one publication (report or letter PDF, .txt, .md, .html): findings by area",
+        "report", help="summarise publications (report or letter PDF, .txt, .md, .html): findings by area",
         description="Read an inspection report, a visit letter or a text, classify its findings and summarise "
                     "them: its kind, counts by area and polarity, the strongest findings, and a predicted grade "
-                    "per area with its evidence.")
-    p.add_argument("pdf", type=Path, metavar="FILE")
+                    "per area with its evidence. FILE - reads one publication (PDF or text) from stdin. With "
+                    "several files, each is summarised in turn (json: a list); files that cannot be read are "
+                    "listed on stderr and the exit code is 3.")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
     p.add_argument("--top", type=_non_negative_int, default=3, metavar="N",
                    help="strongest positive and negative findings to show per area (default 3)")
     p.add_argument("--thresholds", type=Path, metavar="FILE.json",
@@ -122,7 +124,10 @@ def _add_common_options(p, format_help: str) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
     return value
@@ -144,9 +149,11 @@ def _cmd_classify(args) -> int:
     def run():
         progress = False if args.quiet else None
         source = args.input
-        if source == _STDIN:
+        if source == STDIN:
             if args.lines:
-                findings = api._classify_lines(sys.stdin, args.model, source="<stdin>", stem=None,
+                import io
+
+                findings = api._classify_lines(io.StringIO(_read_stdin()), args.model, source="<stdin>", stem=None,
                                                batch_size=args.batch_size, progress=progress)
             else:
                 result = api.classify(_read_stdin(), args.model, batch_size=args.batch_size, progress=progress,
@@ -171,13 +178,10 @@ def _read_stdin() -> str:
     """Standard input as text; bytes that are not UTF-8 text (a PDF piped in) are refused."""
     from .errors import InputError
 
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
-    if data[:1024].lstrip().startswith(b"%PDF") or b"\x00" in data[:4096]:
+    data = stdin_bytes()
+    if b"%PDF" in data[:1024] or b"\x00" in data[:4096]:
         raise InputError("stdin holds binary data (a PDF?); pass the file name instead of piping it")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"stdin is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return decode_stdin(data)
 
 
 def _as_existing_file(source: str) -> Path | None:
@@ -201,22 +205,53 @@ def _as_existing_file(source: str) -> Path | None:
 
 
 def _cmd_report(args) -> int:
+    return _each_publication(args, _render_reports)
+
+
+def _classify_publication(path: Path, args, thresholds):
     from . import api
+    from .errors import ReportError
+
+    result = api.classify(path, args.model, batch_size=args.batch_size, progress=False if args.quiet else None,
+                          thresholds=thresholds, top_k=args.top)
+    if not isinstance(result, api.DocumentFindings):
+        raise ReportError(path, "not a publication (pass a PDF, .txt, .md or .html file)")
+    return result
+
+
+def _each_publication(args, render) -> int:
+    """Classify every FILE (``-``: stdin) and write ``render(results, format)``. One file: its error is the
+    command's. Several: a file that cannot be read is listed on stderr and the others are written (exit 3)."""
     from .summary import GradeThresholds
 
-    def run():
-        thresholds = None
-        if args.thresholds is not None:
-            thresholds = GradeThresholds.from_dict(_read_json(args.thresholds))
-        result = api.classify(args.pdf, args.model, batch_size=args.batch_size,
-                              progress=False if args.quiet else None, thresholds=thresholds, top_k=args.top)
-        if not isinstance(result, api.DocumentFindings):
-            from .errors import ReportError
+    failures: list[tuple[str, str]] = []
+    with Publications(args.files) as publications:
+        def run():
+            thresholds = None
+            if args.thresholds is not None:
+                thresholds = GradeThresholds.from_dict(_read_json(args.thresholds))
+            if len(publications.paths) == 1:
+                try:
+                    return render([_classify_publication(publications.paths[0], args, thresholds)], args.format)
+                except OfstedNLPError as exc:
+                    raise publications.renamed(exc) from None
+            results = []
+            for path in publications.paths:
+                try:
+                    results.append(_classify_publication(path, args, thresholds))
+                except OfstedNLPError as exc:
+                    failures.append((publications.shown(path), getattr(exc, "reason", None) or _one_line(exc)))
+            if not results:
+                _report_failures(failures)
+                raise _NothingRead(f"none of the {len(failures)} files could be read")
+            return render(results, args.format)
 
-            raise ReportError(args.pdf, "not a publication (pass a PDF, .txt, .md or .html file)")
-        return _render_report(result, args.format)
+        code = _run_and_write(run, args)
+    return code if code != EXIT_OK else _report_failures(failures)
 
-    return _run_and_write(run, args)
+
+class _NothingRead(OfstedNLPError):
+    """Every file of a many-file command failed (each is listed on stderr)."""
 
 
 def _read_json(path: Path):
@@ -365,13 +400,16 @@ def _str(value) -> str:
     return "" if value is None else str(value)
 
 
-def _render_report(result, fmt: str) -> str:
+def _render_reports(results: list, fmt: str) -> str:
+    """One publication's report, or several: json a list of them, jsonl and csv their rows one after
+    another (each row names its report_id), table the summaries in turn."""
     import json
 
     if fmt == "json":
-        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
-    areas = [dict(report_id=result.report_id, **s.to_dict(with_findings=fmt == "jsonl"))
-             for s in result.summary.areas.values()]
+        dicts = [r.to_dict() for r in results]
+        return json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=2, ensure_ascii=False, default=str) + "\n"
+    areas = [dict(report_id=r.report_id, **s.to_dict(with_findings=fmt == "jsonl"))
+             for r in results for s in r.summary.areas.values()]
     if fmt == "jsonl":
         return "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in areas)
     if fmt == "csv":
@@ -380,7 +418,7 @@ def _render_report(result, fmt: str) -> str:
             counts = a.pop("counts")
             rows.append({**a, **{f"n_{k}": v for k, v in counts.items()}})
         return _csv(rows)
-    return _report_table(result)
+    return "\n\n".join(_report_table(r) for r in results)
 
 
 def _grade_text(grade) -> str:

@@ -17,6 +17,7 @@ def register(sub) -> None:
                     "and write the areas table (one row per publication and area) and the findings table (one row "
                     "per finding). .xlsx: sheets areas, findings and bad_files. .csv/.parquet: OUT holds the areas, "
                     "OUT_findings.<suffix> the findings, OUT_bad_files.csv the files that could not be read. "
+                    "PATH - reads one publication (PDF or text) from stdin. "
                     "Exit code 3 when any file could not be read (the others are written).")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--output", "-o", type=Path, required=True, metavar="OUT.xlsx|OUT.csv|OUT.parquet")
@@ -62,8 +63,10 @@ def _cmd_table(args) -> int:
     from .tables import build_tables, output_paths, write_tables
 
     output_paths(args.output)  # an unknown suffix fails before any work
-    tables = build_tables(args.paths, args.model, workers=args.workers, progress=not args.quiet,
-                          thresholds=_thresholds(args))
+    with cli.Publications(args.paths) as publications:  # PATH - is a publication read from stdin
+        tables = build_tables(publications.paths, args.model, workers=args.workers, progress=not args.quiet,
+                              thresholds=_thresholds(args))
+        tables.bad_files["file"] = [publications.shown(f) for f in tables.bad_files["file"]]
     try:
         written = write_tables(tables, args.output)
     except OSError as exc:
@@ -87,16 +90,11 @@ def _cmd_timeline(args) -> int:
 
 
 def _cmd_report_html(args) -> int:
-    from . import api, cli
-    from .errors import ReportError
+    from . import cli
+    from .errors import InputError
     from .html_view import report_html
 
-    def run():
-        result = api.classify(args.pdf, args.model, batch_size=args.batch_size,
-                              progress=False if args.quiet else None, thresholds=_thresholds(args), top_k=args.top)
-        if not isinstance(result, api.ReportFindings):
-            raise ReportError(args.pdf, "not a report PDF")
-        return report_html(result)
-
-    return cli._run_and_write(run, args)
+    if len(args.files) > 1:
+        raise InputError("--format html makes one page of one publication; give one FILE (or use `table`)")
+    return cli._each_publication(args, lambda results, fmt: report_html(results[0]))
 

@@ -4,18 +4,21 @@ The corpus is two Parquet tables written side by side: `sentences.parquet`
 (one row per sentence, with provenance) and `reports.parquet` (one row per
 report, with its grades). Files that cannot be read are listed, not fatal.
 Outputs are written to temporary names and renamed only when complete, so an
-interrupted run never leaves a half-written corpus.
+interrupted run never leaves a half-written corpus; the temporary files of a run
+that was killed (SIGKILL: no clean-up) are removed by the next run, and its worker
+processes exit on their own (`workers.process_pool`).
 """
 from __future__ import annotations
 
 import csv
 import os
-from concurrent.futures import ProcessPoolExecutor
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import OfstedNLPError, ReportError
+from .errors import InputError, OfstedNLPError, ReportError
 from .labels import JUDGEMENTS
+from .workers import pid_alive, process_pool
 
 
 # Column order of the two tables (also their columns when no report could be read).
@@ -74,9 +77,11 @@ def build_corpus(folder: str | Path, out_dir: str | Path, workers: int | None = 
         raise OfstedNLPError(f"{folder}: not a folder of reports")
     pdfs = files if files is not None else iter_pdfs(folder)
     index = load_index(folder)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InputError(f"workers must be an int >= 1, got {workers!r}")
     workers = workers or os.cpu_count() or 1
     report_rows, sentence_rows, failures = [], [], []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         results = pool.map(_read_one, [str(p) for p in pdfs], chunksize=2)
         for path, meta, sentences, reason in tqdm(results, total=len(pdfs), disable=not progress,
                                                   desc="reading reports", unit="report"):
@@ -115,6 +120,8 @@ def _write_tables(tables: dict) -> None:
     A failure or an interruption while writing leaves the targets as they were
     (absent, or the previous complete corpus) and no temporary file behind.
     """
+    for path in tables:
+        remove_stale_temporaries(path)
     tmps = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in tables}
     try:
         for path, df in tables.items():
@@ -125,3 +132,21 @@ def _write_tables(tables: dict) -> None:
         for tmp in tmps.values():
             if tmp.exists():
                 tmp.unlink()
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove ``.<name>.<pid>.tmp`` files beside ``target`` left by a run that was killed (its pid is
+    gone); a live run's temporary file is left alone. Returns the files removed."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.tmp$")
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for candidate in target.parent.iterdir():
+        m = pattern.match(candidate.name)
+        if m and int(m.group(1)) != os.getpid() and not pid_alive(int(m.group(1))):
+            try:
+                candidate.unlink()
+                removed.append(candidate)
+            except FileNotFoundError:  # another run removed it first
+                pass
+    return removed

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import DataError, InputError
-from .labels import AREA_CLASSES, DOCUMENT_KINDS, POLARITIES
+from .labels import AREA_CLASSES, AREAS, DOCUMENT_KINDS, ERAS, POLARITIES
 
 SPLITS = ("train", "validation", "test")
 OOD_SPLITS = ("ood_dev", "ood_test")
@@ -33,6 +33,11 @@ DATA_VERSION_LENGTH = 12
 SAMPLINGS = ("random", "active", "outside_findings", "care_leaver_stratum", "document")
 REQUIRED_FIELDS = ("id", "text", "area", "polarity", "report_id", "document_kind", "local_authority",
                    "publication_date", "source_url", "section", "sampling", "annotator", "guideline_version")
+# Fields that must hold a str, and fields that hold a str or null (when present); anything else
+# (a number, a list) would fail deep inside `datasets` or pandas without naming the row.
+TEXT_FIELDS = ("id", "text", "area", "polarity", "report_id", "document_kind", "local_authority", "source_url",
+               "section", "sampling", "annotator", "guideline_version")
+OPTIONAL_TEXT_FIELDS = ("publication_date", "era", "section_area", "section_kind")
 
 
 def labelled_data_dir() -> Path:
@@ -59,6 +64,12 @@ def labelled_data_dir() -> Path:
 
 def read_jsonl(path: Path) -> list[dict]:
     """Rows of a JSON-lines file; a bad line raises DataError naming the file and line."""
+    return [row for _, row in read_jsonl_numbered(path)]
+
+
+def read_jsonl_numbered(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) for each non-blank line of a JSON-lines file (blank lines are skipped, so
+    the numbers are the file's own); a bad line raises DataError naming the file and line."""
     if not path.exists():
         raise DataError(f"{path}: not found")
     rows = []
@@ -72,36 +83,50 @@ def read_jsonl(path: Path) -> list[dict]:
                 raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
             if not isinstance(row, dict):
                 raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-            rows.append(row)
+            rows.append((number, row))
     return rows
 
 
 def check_gold_row(row: dict, where: str) -> None:
-    """Raise DataError (naming `where`) for a missing field, an unknown label or an empty text."""
+    """Raise DataError (naming `where`) for a missing field, a field of the wrong type, an unknown
+    label (a misspelt or null area is never read as another) or an empty text."""
     missing = [f for f in REQUIRED_FIELDS if f not in row]
     if missing:
         raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
+    for field in TEXT_FIELDS:
+        if not isinstance(row[field], str):
+            raise DataError(f"{where}: {field} is {_json_type(row[field])}, expected a string")
+    for field in OPTIONAL_TEXT_FIELDS:
+        if row.get(field) is not None and not isinstance(row[field], str):
+            raise DataError(f"{where}: {field} is {_json_type(row[field])}, expected a string or null")
     checks = (("area", AREA_CLASSES), ("polarity", POLARITIES), ("document_kind", DOCUMENT_KINDS),
-              ("sampling", SAMPLINGS))
+              ("sampling", SAMPLINGS), ("section_area", (*AREAS, None)), ("era", (*ERAS, None)))
     for field, allowed in checks:
-        if row[field] not in allowed:
-            raise DataError(f"{where}: {field} {row[field]!r} is not one of {', '.join(allowed)}")
-    if not isinstance(row["text"], str) or not row["text"].strip():
+        if row.get(field) not in allowed:
+            names = ", ".join("null" if a is None else a for a in allowed)
+            raise DataError(f"{where}: {field} {row[field]!r} is not one of {names}")
+    if not row["text"].strip():
         raise DataError(f"{where}: empty text")
 
 
+def _json_type(value) -> str:
+    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", list: "a list",
+             dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
 def load_gold_rows(directory: str | Path | None = None) -> list[dict]:
-    """Every gold row, checked: valid labels and fields, unique ids."""
+    """Every gold row, checked: valid labels, fields and types, unique ids (errors name file and line)."""
     path = Path(directory or labelled_data_dir()) / GOLD_FILE
-    rows = read_jsonl(path)
+    numbered = read_jsonl_numbered(path)
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=1):
+    for number, row in numbered:
         where = f"{path}:{number}"
         check_gold_row(row, where)
         if row["id"] in seen:
             raise DataError(f"{where}: id {row['id']} repeats line {seen[row['id']]}")
         seen[row["id"]] = number
-    return rows
+    return [row for _, row in numbered]
 
 
 def load_splits(directory: str | Path | None = None) -> dict[str, list[str]]:
@@ -113,9 +138,15 @@ def load_splits(directory: str | Path | None = None) -> dict[str, list[str]]:
         declared = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON ({exc.msg})") from None
+    if not isinstance(declared, dict):
+        raise DataError(f"{path}: expected a JSON object of splits, got {_json_type(declared)}")
     missing = [s for s in SPLITS if s not in declared]
     if missing:
         raise DataError(f"{path}: no {', '.join(missing)} split")
+    for split in SPLITS + OOD_SPLITS:
+        ids = declared.get(split, [])
+        if not isinstance(ids, list) or not all(isinstance(pid, str) for pid in ids):
+            raise DataError(f"{path}: split {split} must be a list of publication ids (strings)")
     splits = {s: list(declared.get(s, [])) for s in SPLITS + OOD_SPLITS}
     where: dict[str, str] = {}
     for split, ids in splits.items():

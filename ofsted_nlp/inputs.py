@@ -39,6 +39,12 @@ def _check_text(text: str, what: str) -> None:
     if not text.strip():
         shown = "an empty string" if not text else "only whitespace"
         raise InputError(f"{what} is {shown}; expected a sentence with words in it")
+    try:  # lone surrogates (bytes that were not UTF-8, decoded with surrogateescape) break the model's tokenizer
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{what} holds characters that are not valid Unicode (a lone surrogate at character "
+                         f"{exc.start}, e.g. from bytes that were not UTF-8); decode the text as UTF-8 "
+                         "or replace them first") from None
 
 
 def _warn_if_looks_like_a_path(text: str) -> None:

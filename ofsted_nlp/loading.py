@@ -21,8 +21,11 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
 # Models shipped in the package, by name (experiments/select_default.py writes them).
 NAMED_MODELS = {"default": DEFAULT_MODEL_DIR, "tfidf": Path(__file__).resolve().parent / "tfidf_model"}
 MODEL_ENV = "OFSTED_NLP_MODEL"
-MLFLOW_SCHEMES = ("models", "runs", "file", "mlflow-artifacts", "s3", "gs", "wasbs", "abfss", "hdfs", "dbfs",
-                  "http", "https", "ftp", "sftp")
+MLFLOW_SCHEMES = ("models", "runs", "file", "mlflow-artifacts", "s3", "gs", "wasbs", "abfss", "hdfs", "dbfs")
+# Plain web and FTP addresses are not model stores MLflow can list a model directory from.
+WEB_SCHEMES = ("http", "https", "ftp", "sftp")
+# URIs that are looked up in a tracking store (the others name artifacts directly).
+REGISTRY_SCHEMES = ("models", "runs")
 _MODEL_FILES = ("finding_model.json", "model.json")
 # Key of the saved FindingClassifier directory among a pyfunc's artifacts (mlflow_model.py).
 _FINDING_ARTIFACT = "finding_model"
@@ -80,6 +83,11 @@ def _load_named(name: str):
             local = _file_uri_path(name)
             if local.is_dir() and _is_model_dir(local):
                 return _load_directory(str(local.resolve()), _mtime(local))
+        if scheme in WEB_SCHEMES:
+            raise ModelLoadError(
+                f"{name!r} is a web address: ofsted_nlp does not load models from {scheme}:// URLs. Download the "
+                "model directory and pass its path, or pass an MLflow URI (models:/<name>/<version>, runs:/<run id>/"
+                "<path>) with MLFLOW_TRACKING_URI set to the tracking server's http(s) address")
         if scheme not in MLFLOW_SCHEMES:
             raise ModelLoadError(f"unknown model URI scheme {scheme + ':'!r} in {name!r}; accepted: {ACCEPTED_MODELS}")
         return _load_uri(name)
@@ -188,6 +196,7 @@ def _load_uri(uri: str):
     from .tracking import tracking_uri
 
     store = os.environ.get("MLFLOW_TRACKING_URI") or _explicit_mlflow_uri() or tracking_uri()
+    _refuse_missing_store(uri, store)
     destination = tempfile.mkdtemp(prefix="ofsted_nlp_model_")
     _DOWNLOADS.append(destination)
     try:
@@ -204,6 +213,21 @@ def _load_uri(uri: str):
         raise ModelLoadError(f"{uri!r} is neither an MLflow model (no MLmodel) nor a saved ofsted_nlp model")
     artifact = refuse_foreign_mlflow_model(local, uri)
     return _load_directory(str(artifact), _mtime(artifact))
+
+
+def _refuse_missing_store(uri: str, store: str) -> None:
+    """ModelLoadError when a models:/ or runs:/ URI would be looked up in a SQLite store that does not
+    exist: MLflow would create an empty ``mlflow.db`` (in the working directory, by default) only to
+    find nothing in it."""
+    from urllib.parse import unquote
+
+    if _uri_scheme(uri) not in REGISTRY_SCHEMES or not store.startswith("sqlite:///"):
+        return
+    database = Path(unquote(store[len("sqlite:///"):]).split("?")[0])
+    if not database.is_file():
+        raise ModelLoadError(
+            f"cannot look up {uri!r}: there is no MLflow tracking store at {database} (no such file). Run from "
+            "the folder holding mlflow.db, or set MLFLOW_TRACKING_URI to your tracking store or server")
 
 
 def refuse_foreign_mlflow_model(local: Path, uri: str) -> Path:

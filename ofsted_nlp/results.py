@@ -33,6 +33,18 @@ class Provenance:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def __repr__(self) -> str:  # the fields that apply (most are None for any one source)
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if v is not None)
+        return f"Provenance({shown})"
+
+
+# What a repr shows of a text: enough to recognise it, short enough to print lists of results.
+REPR_TEXT_CHARS = 60
+
+
+def _short(text: str, limit: int = REPR_TEXT_CHARS) -> str:
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
 
 PROVENANCE_FIELDS = tuple(Provenance.__dataclass_fields__)
 
@@ -56,6 +68,12 @@ class Finding:
     language: str | None = None  # lingua's reading, when checked ("english", "french"...)
     truncated: bool = False
     provenance: Provenance | None = None
+
+    def __repr__(self) -> str:
+        where = self.provenance.page if self.provenance is not None else None
+        return (f"Finding(area={self.area!r}, polarity={self.polarity!r}, confidence={self.confidence:.2f}, "
+                + ("" if self.is_finding else "is_finding=False, ")
+                + (f"page={where}, " if where is not None else "") + f"text={_short(self.text)})")
 
     @property
     def area_confidence(self) -> float:
@@ -120,6 +138,15 @@ class DocumentFindings:
     summary: ReportSummary | None = None
     report: object = field(default=None, repr=False, compare=False, hash=False)  # the reading.Document
     kind: str = "inspection"  # reading.DOCUMENT_KINDS
+
+    def __repr__(self) -> str:
+        counted = sum(f.is_finding for f in self.findings)
+        grades = ""
+        if self.summary is not None:
+            grades = ", predicted={" + ", ".join(f"{a}: {g or '-'}" for a, g in self.predicted_grades.items()) + "}"
+        authority = self.metadata.get("local_authority") if isinstance(self.metadata, dict) else None
+        return (f"DocumentFindings(report_id={_short(self.report_id)}, kind={self.kind!r}, "
+                f"local_authority={authority!r}, {len(self.findings)} sentences, {counted} findings{grades})")
 
     @property
     def document(self):

@@ -228,6 +228,10 @@ class AreaSummary:
     top_negative: tuple = ()  # strongest negative findings, by P(negative)
     evidence: tuple = ()
 
+    def __repr__(self) -> str:
+        return (f"AreaSummary(area={self.area!r}, n_findings={self.n_findings}, score={self.score:.2f}, "
+                f"predicted_grade={self.predicted_grade!r}, ofsted_grade={self.ofsted_grade!r})")
+
     def to_dict(self, with_findings: bool = True) -> dict:
         out = {
             "area": self.area,
@@ -257,6 +261,10 @@ class ReportSummary:
     counts: dict = field(hash=False)  # area -> polarity -> n
     areas: dict = field(hash=False)  # area -> AreaSummary
     thresholds: GradeThresholds = DEFAULT_THRESHOLDS
+
+    def __repr__(self) -> str:
+        return (f"ReportSummary(n_findings={self.n_findings}, n_not_findings={self.n_not_findings}, "
+                f"predicted_grades={self.predicted_grades!r})")
 
     @property
     def predicted_grades(self) -> dict[str, str | None]:

@@ -292,10 +292,11 @@ def build_tables(paths, model=None, *, workers: int | None = None, progress=None
                 _WORKER.clear()
                 _WORKER.update(saved)
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import as_completed
 
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                     initargs=(model, options)) as pool:
+            from .workers import process_pool
+
+            with process_pool(workers, _init_worker, (model, options)) as pool:  # workers die with this process
                 futures = [pool.submit(_one, str(f)) for f in files]
                 try:
                     for future in as_completed(futures):

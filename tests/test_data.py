@@ -109,6 +109,44 @@ def test_a_bad_label_or_text_is_refused_naming_file_and_line(data_copy, field, v
         data.load_gold_rows(data_copy)
 
 
+@pytest.mark.parametrize("field,value,message", [
+    ("id", ["x"], "id is a list, expected a string"), ("id", 5, "id is a number"),
+    ("text", 5, "text is a number"), ("report_id", None, "report_id is null"),
+    ("area", ["leadership"], "area is a list"), ("section_area", "leadrship", "section_area 'leadrship' is not one of"),
+    ("era", 3, "era is a number, expected a string or null"), ("local_authority", {"a": 1}, "local_authority is an object"),
+])
+def test_a_field_of_the_wrong_type_is_refused_naming_file_and_line(data_copy, field, value, message):
+    _rewrite(data_copy, lambda rows: rows[:3] + [{**rows[3], field: value}] + rows[4:])
+    with pytest.raises(DataError, match=rf"gold\.jsonl:4: {message}"):
+        data.load_gold_rows(data_copy)
+
+
+@pytest.mark.parametrize("area", ["leadrship", None])
+def test_a_misspelt_or_null_area_never_loads_as_another(data_copy, area):
+    pytest.importorskip("datasets")
+    _rewrite(data_copy, lambda rows: rows[:3] + [{**rows[3], "area": area}] + rows[4:])
+    with pytest.raises(DataError, match=r"gold\.jsonl:4: area"):
+        data.load_dataset(data_copy)
+
+
+def test_line_numbers_count_blank_lines(data_copy):
+    lines = (data_copy / "gold.jsonl").read_text().splitlines()
+    lines[3] = lines[3].replace('"polarity": "', '"polarity": "x')
+    (data_copy / "gold.jsonl").write_text("\n".join(lines[:2] + ["", "  "] + lines[2:]) + "\n")
+    with pytest.raises(DataError, match=r"gold\.jsonl:6: polarity"):
+        data.load_gold_rows(data_copy)
+
+
+@pytest.mark.parametrize("declared,message", [
+    ([], "expected a JSON object of splits"), ({"train": "abc", "validation": [], "test": []}, "split train must"),
+    ({"train": [1, ["x"]], "validation": [], "test": []}, "split train must"), ({"train": []}, "no validation, test"),
+])
+def test_a_malformed_split_declaration_is_refused(data_copy, declared, message):
+    (data_copy / "splits.json").write_text(json.dumps(declared))
+    with pytest.raises(DataError, match=rf"splits\.json: {message}"):
+        data.load_splits(data_copy)
+
+
 def test_broken_json_and_missing_fields_are_refused(data_copy):
     with open(data_copy / "gold.jsonl", "a") as fh:
         fh.write("{not json\n")

@@ -29,8 +29,12 @@ from .text import html_to_markdown, lines_blocks, news_document, text_blocks
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
-# The most characters of a text file read (a file that never ends must not hang the reader).
+# The most characters of a text file read as a document; the rest is dropped with a warning.
 MAX_FILE_CHARS = 2_000_000
+# The largest text input accepted at all (a file, or stdin): bigger or endless input (a link to
+# /dev/zero, a pipe that never closes) is refused rather than read (tens of MB is far beyond any
+# publication: the longest report's text is about 0.3 MB).
+MAX_INPUT_BYTES = 50_000_000
 # Languages lingua chooses between (a few, for speed); text in any other is taken as the nearest.
 LANGUAGES = ("ENGLISH", "FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE", "POLISH", "DUTCH", "WELSH")
 # Characters of a document's finding text that lingua reads, and the words it needs to judge.
@@ -149,6 +153,8 @@ def _detector():
 
 def has_pdf_header(path: Path) -> bool:
     """Whether the file starts like a PDF (its header within the first KB), whatever its suffix."""
+    if not path.is_file():  # opening a pipe would wait for a writer
+        return False
     try:
         with open(path, "rb") as fh:
             return b"%PDF" in fh.read(1024)
@@ -156,11 +162,23 @@ def has_pdf_header(path: Path) -> bool:
         return False
 
 
-def _read_file(path: Path) -> str:
+def check_text_file(path: Path) -> None:
+    """InputError unless ``path`` is a regular file of at most MAX_INPUT_BYTES (a device, a pipe or a
+    socket could be endless or wait forever for a writer)."""
     if not path.exists():
         raise InputError(f"{path}: file not found")
     if path.is_dir():
         raise InputError(f"{path} is a directory; pass one file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket); pass a PDF, .txt, .md or "
+                         ".html file")
+    size = path.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: {size:,} bytes, more than the {MAX_INPUT_BYTES:,} a text input may have")
+
+
+def _read_file(path: Path) -> str:
+    check_text_file(path)
     try:
         with open(path, encoding="utf-8-sig", newline=None) as fh:
             text = fh.read(MAX_FILE_CHARS + 1)

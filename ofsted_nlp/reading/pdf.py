@@ -1,6 +1,7 @@
 """Text lines out of a PDF: the only module that talks to the PDF library (PyMuPDF).
 
-`read_pdf(path)` checks the file (missing, not a PDF, corrupt, encrypted, empty) and returns a
+`read_pdf(path)` checks the file (missing, not a PDF, corrupt, truncated or repaired, encrypted, empty,
+too many pages) and returns a
 `PdfText`: each page's plain text and its lines (`Line`: page, box, font size, bold, text) in
 reading order. Everything above works on `Line`s and never sees the library.
 """
@@ -22,6 +23,13 @@ MOVED_HEADING_MIN_RISE = 20
 MOVED_HEADING_MIN_SPAN = 40
 # A span smaller than this share of its line's main size, raised (superscript flag), is a footnote marker.
 SUPERSCRIPT_SIZE_RATIO = 0.8
+# More pages than this is no single publication (the longest of 444 real reports has 58 pages); reading
+# one costs about 10 ms and 0.1 MB a page, so the cap keeps a hostile file's cost bounded.
+MAX_PDF_PAGES = 1_000
+# A whole PDF ends with "%%EOF" within its last KB (readers look there for the trailer); a file cut
+# short does not.
+EOF_MARKER = b"%%EOF"
+EOF_TAIL_BYTES = 1024
 # PyMuPDF's span flags.
 _FLAG_SUPERSCRIPT = 1
 _FLAG_BOLD = 16
@@ -82,12 +90,37 @@ def read_pdf(path: str | Path) -> PdfText:
             raise ReportError(path, "encrypted PDF (password protected)")
         if doc.page_count == 0:
             raise ReportError(path, "corrupt PDF (no pages)")
+        if doc.page_count > MAX_PDF_PAGES:
+            raise ReportError(path, f"{doc.page_count:,} pages, more than the {MAX_PDF_PAGES:,} a publication "
+                                    "may have (not a single report or letter)")
         try:
             pages = [PdfPage(i + 1, page.rect.height, page.get_text(), page_lines(page, i + 1))
                      for i, page in enumerate(doc)]
         except Exception as exc:
             raise ReportError(path, f"corrupt PDF ({exc})") from None
+        damage = damage_reason(path, doc)
+        if damage is not None:
+            raise ReportError(path, damage)
     return PdfText(path, pages)
+
+
+def damage_reason(path: Path, doc) -> str | None:
+    """Why a PDF that opened is still not whole, or None: cut short, or repaired by the library.
+
+    PyMuPDF silently rebuilds a broken cross-reference table and reads what is left, so a report cut
+    short would read as a shorter, garbled report (misspelt findings, a grade missing). No published
+    report needs repair, so one that does is refused. Called after the pages are read: repair can
+    happen while a page loads.
+    """
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - EOF_TAIL_BYTES))
+        tail = fh.read()
+    if EOF_MARKER not in tail:
+        return "truncated PDF (no %%EOF at its end: the file is incomplete, e.g. a download cut short)"
+    if doc.is_repaired:
+        return "damaged PDF (its structure had to be repaired, so its text cannot be trusted)"
+    return None
 
 
 def _text_top(block) -> float | None:

@@ -138,12 +138,17 @@ def _split_quoted(chunk: str, pieces) -> list[tuple[int, int]]:
 
 
 def _chunks(text: str):
-    """(offset, piece): the text cut into pieces of at most PYSBD_CHUNK_CHARS at sentence ends."""
+    """(offset, piece): the text cut into pieces of at most PYSBD_CHUNK_CHARS at sentence ends.
+
+    The cut is the last sentence end the rule splitter finds in the second half of the piece, so a
+    full stop of "e.g." or "Dr." is never taken for one; a piece with no sentence end there is cut
+    at its last space (a "sentence" that long is cut for the model anyway).
+    """
     start = 0
     while len(text) - start > PYSBD_CHUNK_CHARS:
         head = text[start:start + PYSBD_CHUNK_CHARS]
-        cut = max(head.rfind(". "), head.rfind("? "), head.rfind("! "))
-        cut = cut + 1 if cut > PYSBD_CHUNK_CHARS // 2 else (head.rfind(" ") if head.rfind(" ") > 0 else len(head))
+        ends = [end for _, end in split_sentences(head)[:-1] if end > PYSBD_CHUNK_CHARS // 2]
+        cut = ends[-1] if ends else (head.rfind(" ") if head.rfind(" ") > 0 else len(head))
         yield start, text[start:start + cut]
         start += cut
     if text[start:].strip():
