@@ -15,6 +15,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from ofsted_nlp.models import FindingClassifier, TfidfClassifier
 
 SERVER_START_TIMEOUT_S = 120
@@ -197,3 +199,14 @@ def env_without_tracking_uri(**extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     env.update(extra)
     return env
+
+
+@pytest.fixture(autouse=True)
+def restore_mlflow_globals():
+    """tracking.start_run sets mlflow's process-wide tracking URI; later tests must not inherit it."""
+    yield
+    import mlflow
+
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    mlflow.set_tracking_uri(None)

@@ -28,31 +28,14 @@ from ofsted_nlp.results import DocumentFindings
 from .letter_texts import FOCUSED, to_txt
 from .pdf_factory import make_ilacs_report, make_sif_report
 from .test_api import IN_DOMAIN, tiny_model_dir  # noqa: F401 (a fixture)
+from .test_cli import model, run  # noqa: F401 (fixtures: the CLI run in-process, the tiny model)
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def model(tiny_model_dir) -> str:  # noqa: F811
-    return str(tiny_model_dir)
 
 
 @pytest.fixture(scope="module")
 def report_pdf(tmp_path_factory) -> Path:
     return make_ilacs_report(tmp_path_factory.mktemp("bad_inputs") / "2022-06-01_exampleshire_12345.pdf")
-
-
-@pytest.fixture
-def run(capsys):
-    """Run the CLI in-process: (exit code, stdout, stderr)."""
-    def _run(*argv):
-        try:
-            code = cli.main([str(a) for a in argv])
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code
-        out, err = capsys.readouterr()
-        return code, out, err
-    return _run
 
 
 def _error_line(err: str) -> str:

@@ -16,6 +16,8 @@ import pytest
 
 import ofsted_nlp
 from ofsted_nlp import features, loading, tracking
+
+from .mlflow_test_support import restore_mlflow_globals  # noqa: F401 (autouse fixture)
 from ofsted_nlp.models import FindingClassifier, TfidfClassifier
 
 from .mlflow_test_support import SENTENCES, TEST_SENTENCES, columns, same_figure_names
@@ -46,14 +48,6 @@ def experiments():
         sys.path.remove(str(EXPERIMENTS))
 
 
-@pytest.fixture(autouse=True)
-def restore_mlflow_globals():
-    yield
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
 
 
 def use_throwaway_store(monkeypatch, root: Path) -> str:

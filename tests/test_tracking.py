@@ -13,6 +13,7 @@ from ofsted_nlp import data, tracking
 from ofsted_nlp.errors import InputError, ModelLoadError, OfstedNLPError
 from ofsted_nlp.labels import AREAS, POLARITIES
 
+from .mlflow_test_support import restore_mlflow_globals  # noqa: F401 (autouse fixture)
 from .mlflow_test_support import (
     TEST_SENTENCES,
     columns,
@@ -30,15 +31,6 @@ REGISTERED_NAME = "ofsted-nlp-finding-test"
 EXPERIMENT = "tracking-test"
 
 
-@pytest.fixture(autouse=True)
-def restore_mlflow_globals():
-    """tracking.start_run sets mlflow's process-wide tracking URI; later tests must not inherit it."""
-    yield
-    import mlflow
-
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
 
 
 @pytest.fixture(scope="module")
