@@ -41,20 +41,28 @@ OPTIONAL_TEXT_FIELDS = ("publication_date", "era", "section_area", "section_kind
 
 
 def labelled_data_dir() -> Path:
-    """`$OFSTED_NLP_DATA` when set, else the checkout's labelled_data/ beside the package.
+    """`$OFSTED_NLP_DATA` when set, else the checkout's labelled_data/ beside the package, else
+    labelled_data/ in the working directory (a wheel installed and run from a checkout).
 
-    The labelled data is not in the wheel (27 MB); after `pip install ofsted-nlp`, point
+    The labelled data is not in the wheel (27 MB); after `pip install ofsted-nlp` elsewhere, point
     `$OFSTED_NLP_DATA` at a copy of the repository's labelled_data/ folder, or pass
     `directory=` to the loaders. A folder that does not exist raises DataError saying so.
     """
     configured = os.environ.get("OFSTED_NLP_DATA")
-    path = Path(configured) if configured else Path(__file__).resolve().parent.parent / "labelled_data"
+    if configured:
+        path = Path(configured)
+    else:
+        beside_package = Path(__file__).resolve().parent.parent / "labelled_data"
+        in_working_dir = Path.cwd() / "labelled_data"
+        path = beside_package if beside_package.is_dir() or not (in_working_dir / "gold.jsonl").is_file() \
+            else in_working_dir
     if not path.is_dir():
-        source = "$OFSTED_NLP_DATA" if configured else "the default location (a source checkout's labelled_data/)"
+        source = "$OFSTED_NLP_DATA" if configured else "the default locations (a source checkout's labelled_data/)"
         raise DataError(
             f"labelled data folder {path} ({source}) does not exist. The labelled data is not part of the "
             "installed package: set OFSTED_NLP_DATA=/path/to/labelled_data (the folder of the ofsted_nlp "
-            "repository holding gold.jsonl and splits.json), or pass directory= to the data functions."
+            "repository holding gold.jsonl and splits.json), run from the repository's root, or pass "
+            "directory= to the data functions."
         )
     return path
 

@@ -113,6 +113,19 @@ def test_installed_wheel_loads_labelled_data_from_environment(installed, tmp_pat
 
 
 @pytest.mark.slow
+def test_installed_wheel_run_from_a_checkout_finds_its_labelled_data(installed, tmp_path):
+    if not (LABELLED_DATA / "gold.jsonl").exists():
+        pytest.skip("labelled_data/gold.jsonl is not in this checkout")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "labelled_data").symlink_to(LABELLED_DATA)
+    code = "from ofsted_nlp import data; d = data.load_dataset(); print(sum(len(s) for s in d.values()))"
+    result = run([str(installed / "bin" / "python"), "-c", code], env=venv_env(installed), cwd=checkout)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert int(result.stdout.strip().splitlines()[-1]) > 1000
+
+
+@pytest.mark.slow
 def test_installed_wheel_without_data_says_how_to_point_to_it(installed, tmp_path):
     code = "from ofsted_nlp import data; data.load_dataset()"
     result = run([str(installed / "bin" / "python"), "-c", code], env=venv_env(installed), cwd=tmp_path)
