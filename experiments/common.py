@@ -169,7 +169,8 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
             model.save(model_dir)
             features.write_input_format(model_dir, input_format)
             tracking.log_finding_model(model_dir)
-            results["model_dir"] = str(model_dir.relative_to(ROOT))
+            # relative to the checkout when inside it (no machine paths in results); quick runs write elsewhere
+            results["model_dir"] = str(model_dir.relative_to(ROOT) if model_dir.is_relative_to(ROOT) else model_dir)
     write_results(name, results)
     print_summary(results)
     return results
