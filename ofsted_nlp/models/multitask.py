@@ -10,8 +10,10 @@ Imports torch and transformers at module level: import it only to train or expor
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,12 +27,17 @@ from .joint_network import JointNetwork
 class MultiTaskNetwork(JointNetwork):
     """JointNetwork (encoder -> mean pool -> dropout -> two heads) with the loss the Trainer needs."""
 
-    def __init__(self, encoder: nn.Module, n_areas: int, n_polarities: int, dropout: float = 0.1):
+    def __init__(self, encoder: Any, n_areas: int, n_polarities: int, dropout: float = 0.1):
         super().__init__(encoder, n_areas, n_polarities, dropout)
         self.loss_weights: dict[str, torch.Tensor] = {}
         self.label_smoothing = 0.0
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None, area_labels=None, polarity_labels=None):
+    # A dict, not JointNetwork's pair: the Trainer reads the loss and the logits by name.
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,  # type: ignore[override]
+                token_type_ids: torch.Tensor | None = None, area_labels: torch.Tensor | None = None,
+                polarity_labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``area_logits`` and ``polarity_logits``, and with both label tensors the summed weighted
+        ``loss`` of the two tasks (``token_type_ids`` is accepted from the collator and unused)."""
         area_logits, polarity_logits = super().forward(input_ids, attention_mask)
         out = {"area_logits": area_logits, "polarity_logits": polarity_logits}
         if area_labels is not None and polarity_labels is not None:
@@ -86,7 +93,9 @@ class _Rows(torch.utils.data.Dataset):
         return item
 
 
-def load_encoder(config: TrainConfig):
+def load_encoder(config: TrainConfig) -> tuple[Any, Any]:
+    """(tokenizer, transformers encoder) from ``config.encoder`` (local files only), cut to the first
+    ``config.keep_layers`` layers when set."""
     path = resolve_encoder(config.encoder)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     encoder = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation="eager")
@@ -96,8 +105,9 @@ def load_encoder(config: TrainConfig):
     return tokenizer, encoder
 
 
-def train_multitask(texts: list[str], areas: list[str], polarities: list[str], area_classes, polarity_classes,
-                    config: TrainConfig, output_dir: Path):
+def train_multitask(texts: list[str], areas: list[str], polarities: list[str], area_classes: Sequence[str],
+                    polarity_classes: Sequence[str], config: TrainConfig,
+                    output_dir: Path) -> tuple[MultiTaskNetwork, Any, list[dict]]:
     """Fine-tune; returns (network in eval mode, tokenizer, Trainer log history)."""
     area_ids = np.array([list(area_classes).index(a) for a in areas])
     polarity_ids = np.array([list(polarity_classes).index(p) for p in polarities])
@@ -136,7 +146,7 @@ class _LogitsOnly(nn.Module):
         return (torch.softmax(out["area_logits"], dim=-1), torch.softmax(out["polarity_logits"], dim=-1))
 
 
-def export_onnx(network: MultiTaskNetwork, tokenizer, path: Path, opset: int = 17) -> Path:
+def export_onnx(network: MultiTaskNetwork, tokenizer: Any, path: Path, opset: int = 17) -> Path:
     """fp32 ONNX with dynamic batch and sequence axes."""
     sample = tokenizer(["Social workers know children well."], return_tensors="pt")
     with torch.no_grad():
