@@ -1,7 +1,7 @@
 # Two commands on a fresh machine (Python >= 3.11 and make are all they need):
 #   make demo   create .venv, install ofsted_nlp, classify the example publication, print its summary
 #   make test   create .venv, install what the tests need, run the test command (what .ci/run runs)
-#   make docs   the API reference in site/ (pdoc);  make typecheck: mypy on the typed modules
+#   make docs   the API reference in site/ (pdoc);  make typecheck: mypy on the whole package
 #
 # The venv sees the machine's own packages (--system-site-packages), so a machine that already has
 # torch, Spark or MLflow keeps them and pip installs only what is missing.
@@ -41,10 +41,9 @@ demo: $(VENV)/.installed-base
 test: $(VENV)/.installed-all
 	$(TEST_COMMAND)
 
-# The API reference (HTML, from the docstrings) in site/.
+# The API reference (HTML, from the docstrings) in site/; offline (tests/test_docs.py builds it too).
 docs: $(VENV)/.installed-all
-	$(PY) -m pdoc -o site $$($(PY) -c "import pkgutil, ofsted_nlp; print(' '.join(['ofsted_nlp'] + [m.name for m in pkgutil.walk_packages(ofsted_nlp.__path__, 'ofsted_nlp.') if not m.name.startswith(('ofsted_nlp.examples', 'ofsted_nlp.default_model'))]))")
-	@echo "API reference: site/index.html"
+	$(PY) docs/build_api.py site
 
 typecheck: $(VENV)/.installed-all
 	$(PY) -m mypy

@@ -36,8 +36,9 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .errors import InputError, ModelLoadError, ReportError
 from .features import PLAIN, compose
@@ -49,6 +50,9 @@ from .loading import DEFAULT_MODEL_DIR, MODEL_ENV, clear_model_cache, get_model
 from .results import (PROVENANCE_FIELDS, DocumentFindings, Finding, InputTruncatedWarning, Provenance,
                       ReportFindings)
 from .summary import DEFAULT_THRESHOLDS, GradeThresholds, summarise
+
+if TYPE_CHECKING:
+    from .reading.document import Document
 
 __all__ = ["classify", "classify_document", "get_model", "clear_model_cache", "Finding", "Provenance",
            "DocumentFindings", "ReportFindings", "InputTruncatedWarning", "PROVENANCE_FIELDS", "DEFAULT_MODEL_DIR",
@@ -62,8 +66,53 @@ AUTO_PROGRESS_MIN = 2_000
 REPORT_SKIPPED_SECTION_KINDS = ("context",)
 
 
-def classify(inputs, model=None, *, batch_size: int = 256, progress=None, split: bool = False,
-             lines: bool = False, thresholds: GradeThresholds | None = None, top_k: int = 3):
+# The result's type follows from the input's and from split/lines (see the table above).
+@overload
+def classify(inputs: str, model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None,
+             split: Literal[False] = False, lines: bool = False,
+             thresholds: GradeThresholds | Mapping[str, float] | None = None, top_k: int = 3) -> Finding: ...
+
+
+@overload
+def classify(inputs: str, model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None,
+             split: Literal[True], lines: bool = False,
+             thresholds: GradeThresholds | Mapping[str, float] | None = None, top_k: int = 3) -> list[Finding]: ...
+
+
+@overload
+def classify(inputs: list[str] | tuple[str, ...], model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None,
+             split: bool = False, lines: bool = False,
+             thresholds: GradeThresholds | Mapping[str, float] | None = None, top_k: int = 3) -> list[Finding]: ...
+
+
+@overload
+def classify(inputs: os.PathLike | Document, model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None,
+             split: bool = False, lines: Literal[False] = False,
+             thresholds: GradeThresholds | Mapping[str, float] | None = None, top_k: int = 3) -> DocumentFindings: ...
+
+
+@overload
+def classify(inputs: os.PathLike, model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None,
+             split: bool = False, lines: Literal[True],
+             thresholds: GradeThresholds | Mapping[str, float] | None = None, top_k: int = 3) -> list[Finding]: ...
+
+
+@overload
+def classify(inputs: str | Sequence[str] | os.PathLike | Document, model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None,
+             split: bool = False, lines: bool = False,
+             thresholds: GradeThresholds | Mapping[str, float] | None = None, top_k: int = 3) -> Finding | list[Finding] | DocumentFindings: ...
+
+
+def classify(inputs: str | Sequence[str] | os.PathLike | Document, model: Any = None, *, batch_size: int = 256,
+             progress: bool | Callable[[int, int], None] | None = None, split: bool = False,
+             lines: bool = False, thresholds: GradeThresholds | Mapping[str, float] | None = None,
+             top_k: int = 3) -> Finding | list[Finding] | DocumentFindings:
     """Classify sentences into a service area and a polarity.
 
     inputs:     see the module docstring (str, list/tuple of str, Path to .pdf/.txt/.md/.html, Document).
@@ -222,7 +271,8 @@ def _classify_lines(fh, model=None, *, source: str | None, stem: str | None, bat
                            check_language=True)
 
 
-def classify_document(document, model=None, *, batch_size: int = 256, progress=None,
+def classify_document(document: Document, model: Any = None, *, batch_size: int = 256,
+                      progress: bool | Callable[[int, int], None] | None = None,
                       thresholds: GradeThresholds | None = None, top_k: int = 3) -> DocumentFindings:
     """Classify every sentence of a ``reading.Document`` (report, letter, news or text): its findings
     with provenance, kind and metadata, and the summary of its findings (non-findings left out)."""

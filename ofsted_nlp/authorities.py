@@ -21,7 +21,12 @@ import csv
 import functools
 import re
 from dataclasses import dataclass
+from datetime import date as Date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _HERE = Path(__file__).resolve().parent
 AUTHORITIES_CSV = _HERE / "authorities.csv"
@@ -40,7 +45,7 @@ _SUFFIXES = re.compile(
 GENERIC_NAMES = frozenset({"", "local authority", "council", "the local authority", "children s services"})
 
 
-def name_key(name) -> str:
+def name_key(name: object) -> str:
     """The comparable key of an authority's name: lower case, '&' as 'and', no punctuation, and
     without the council words around it. ``name_key("City of York Council") == "york"``."""
     if not isinstance(name, str):
@@ -59,6 +64,8 @@ def name_key(name) -> str:
 
 @dataclass(frozen=True)
 class Authority:
+    """An English local authority with children's services, as listed in the shipped authorities.csv."""
+
     la_code: str  # DfE's three-digit LA code, e.g. "816"
     name: str  # canonical name, e.g. "York"
     ons_code: str  # ONS/GSS code, e.g. "E06000014"
@@ -73,9 +80,11 @@ class Authority:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The canonical name, then the aliases."""
         return (self.name, *self.aliases)
 
     def to_dict(self) -> dict:
+        """The columns a table row carries about its authority: la_code, la_name, ons_code, la_type, region."""
         return {"la_code": self.la_code, "la_name": self.name, "ons_code": self.ons_code,
                 "la_type": self.type, "region": self.region}
 
@@ -100,7 +109,7 @@ def authorities(include_former: bool = False) -> list[Authority]:
     return [a for a in _load() if include_former or a.status == "current"]
 
 
-def authority_table(include_former: bool = False):
+def authority_table(include_former: bool = False) -> pd.DataFrame:
     """The shipped table as a pandas DataFrame (aliases and codes ';'-joined)."""
     import pandas as pd
 
@@ -139,17 +148,18 @@ def urn_map() -> dict[str, str]:
         return {row["urn"]: row["la_code"] for row in csv.DictReader(fh)}
 
 
-def candidates(name) -> tuple[Authority, ...]:
+def candidates(name: str | None) -> tuple[Authority, ...]:
     """Every authority (current or former) whose name or alias has the key of ``name``."""
     return _by_key().get(name_key(name), ())
 
 
-def by_code(code) -> Authority | None:
+def by_code(code: str | int | None) -> Authority | None:
     """The authority with this DfE LA code or ONS code (current or former)."""
     return _by_code().get(str(code).strip()) if code is not None else None
 
 
-def find_authority(name=None, *, urn=None, date=None) -> Authority | None:
+def find_authority(name: str | None = None, *, urn: str | int | None = None,
+                   date: str | Date | None = None) -> Authority | None:
     """The authority a URN or a name stands for; None when neither is known.
 
     The URN wins when it is known. A name shared by a current and a former authority ("Dorset")
@@ -188,7 +198,7 @@ def parse_file_name(stem: str) -> dict:
 
 
 def authority_for(publication_id: str, printed_name: str | None = None,
-                  date=None) -> tuple[Authority | None, str]:
+                  date: str | Date | None = None) -> tuple[Authority | None, str]:
     """The authority a publication is about, and how it was found ("urn", "name", "file name" or
     "none"): the URN in its file name first, then the name it prints, then its file name's name."""
     parts = parse_file_name(publication_id)
@@ -223,7 +233,9 @@ def learn_urns(index_csv: str | Path) -> list[dict]:
             problems.append(f"URN {urn} ({', '.join(sorted(names[urn]))}): {sorted(found) or 'no authority'}")
             continue
         code = found.pop()
-        rows.append({"urn": urn, "la_code": code, "la_name": by_code(code).name,
+        authority = by_code(code)
+        assert authority is not None  # the code came from the shipped table
+        rows.append({"urn": urn, "la_code": code, "la_name": authority.name,
                      "names_in_index": ";".join(sorted(names[urn]))})
     if problems:
         raise ValueError("ambiguous or unknown authorities in the index: " + "; ".join(problems))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .cli_inputs import STDIN, Publications, decode_stdin, stdin_bytes
@@ -52,6 +54,7 @@ def _report_failures(failures) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ofsted-nlp`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="ofsted-nlp", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -351,7 +354,7 @@ def _clip(text: str, width: int | None) -> str:
     return text[:width - 1] + "…"
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], right: Collection[int] = frozenset()) -> list[str]:
     widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(len(header))]
     lines = []
     for cells in [header] + rows:
@@ -367,7 +370,7 @@ def _findings_table(findings) -> str:
     if not findings:
         return "(no findings)\n"
     provs = [f.provenance for f in findings]
-    columns: list[tuple[str, object]] = []
+    columns: list[tuple[str, Callable[[Any], str]]] = []
     if any(p is not None and p.page is not None for p in provs):
         columns += [("page", lambda f: _str(f.provenance.page if f.provenance else None)),
                     ("para", lambda f: _str(f.provenance.paragraph_number if f.provenance else None))]
@@ -482,7 +485,9 @@ def _register_table_commands(sub) -> None:
 _EXTRA_COMMANDS: list = [_register_classify_commands, _register_table_commands]
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status: 0 done, 1 an
+    error (printed on stderr as one line), 2 bad usage, 3 some of several inputs could not be read."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

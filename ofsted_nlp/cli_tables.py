@@ -4,11 +4,13 @@ Registered by ``cli._register_table_commands``; the rest of ``cli`` is reused as
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``table`` and ``timeline`` subcommands to the ``ofsted-nlp`` parser's subparsers."""
     from . import cli
 
     p = sub.add_parser(

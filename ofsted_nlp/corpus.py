@@ -34,6 +34,8 @@ REPORT_COLUMNS = [
 
 @dataclass
 class CorpusResult:
+    """What ``build_corpus`` wrote: the two parquet tables, their row counts, and the files it could not read."""
+
     sentences_path: Path
     reports_path: Path
     n_reports: int
@@ -63,11 +65,19 @@ def load_index(folder: Path) -> dict[str, dict]:
 
 
 def iter_pdfs(folder: Path) -> list[Path]:
+    """The ``.pdf`` files directly in ``folder`` (not its subfolders), sorted by name."""
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
 
 
 def build_corpus(folder: str | Path, out_dir: str | Path, workers: int | None = None,
                  progress: bool = True, files: list[Path] | None = None) -> CorpusResult:
+    """Read every report PDF in ``folder`` (or only ``files``) on ``workers`` processes (default: all
+    cores) and write ``sentences.parquet`` and ``reports.parquet`` into ``out_dir`` (temporary files,
+    renamed into place once both are written).
+
+    A file that cannot be read as a report is skipped and listed in ``CorpusResult.failures`` with the
+    reason. Raises OfstedNLPError when ``folder`` is not a folder.
+    """
     import pandas as pd
     from tqdm.auto import tqdm
 

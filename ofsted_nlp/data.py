@@ -17,11 +17,16 @@ import argparse
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import DataError, InputError
 from .labels import AREA_CLASSES, AREAS, DOCUMENT_KINDS, ERAS, POLARITIES
+
+if TYPE_CHECKING:
+    import datasets
+    import pandas as pd
 
 SPLITS = ("train", "validation", "test")
 OOD_SPLITS = ("ood_dev", "ood_test")
@@ -137,7 +142,7 @@ def load_gold_rows(directory: str | Path | None = None) -> list[dict]:
     return [row for _, row in numbered]
 
 
-def load_splits(directory: str | Path | None = None) -> dict[str, list[str]]:
+def load_splits(directory: str | Path | None = None) -> dict[str, Any]:
     """Publication ids per split (plus `version`); a publication in two splits raises DataError."""
     path = Path(directory or labelled_data_dir()) / SPLITS_FILE
     if not path.exists():
@@ -181,7 +186,7 @@ def split_rows(rows: list[dict], splits: dict[str, list[str]]) -> dict[str, list
 # --------------------------------------------------------------------------- data version
 
 
-def content_hash(paths_or_bytes) -> str:
+def content_hash(paths_or_bytes: str | Path | bytes | Iterable[str | Path | bytes]) -> str:
     """A short sha256 of files (a path, a folder, bytes, or an iterable of them), order-free.
 
     Each file's name and bytes are hashed (the name says which split or table it is); folders
@@ -249,7 +254,7 @@ def _features():
     })
 
 
-def load_dataset(directory: str | Path | None = None):
+def load_dataset(directory: str | Path | None = None) -> datasets.DatasetDict:
     """The gold data as a DatasetDict: train, validation, test (and ood_dev, ood_test when declared).
 
     `area` is a ClassLabel over labels.AREA_CLASSES (the four areas and `none`); the version and
@@ -274,7 +279,7 @@ def _semver(version: str) -> str:
     return ".".join(parts)
 
 
-def texts_and_labels(dataset) -> tuple[list[str], list[str], list[str]]:
+def texts_and_labels(dataset: datasets.Dataset) -> tuple[list[str], list[str], list[str]]:
     """Plain lists (texts, area names, polarity names) from one split of load_dataset()."""
     area_names = dataset.features["area"].names
     pol_names = dataset.features["polarity"].names
@@ -282,7 +287,7 @@ def texts_and_labels(dataset) -> tuple[list[str], list[str], list[str]]:
             [pol_names[i] for i in dataset["polarity"]])
 
 
-def gold_frame(directory: str | Path | None = None):
+def gold_frame(directory: str | Path | None = None) -> pd.DataFrame:
     """All gold rows as a pandas DataFrame with a `split` column."""
     import pandas as pd
 
@@ -314,7 +319,8 @@ def stats(directory: str | Path | None = None) -> dict:
     return {"totals": totals, "tables": tables}
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ofsted_nlp.data --stats [--dir FOLDER]``: print the datasheet's counts; returns 0."""
     parser = argparse.ArgumentParser(prog="python -m ofsted_nlp.data", description="The gold labelled data.")
     parser.add_argument("--stats", action="store_true", help="print the counts the datasheet quotes")
     parser.add_argument("--dir", type=Path, default=None, help="a labelled_data folder (default: the checkout's)")

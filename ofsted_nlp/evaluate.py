@@ -7,15 +7,17 @@ a score and compared with the grade Ofsted gave that area.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .labels import AREA_CLASSES, AREAS, GRADE_SCORE, GRADES, POLARITIES
 from .summary import GradeThresholds, area_score, grade_from_score  # the report-level score lives in summary
 
 
-def classification_metrics(y_true, y_pred, labels) -> dict:
+def classification_metrics(y_true: Iterable[str], y_pred: Iterable[str], labels: Sequence[str]) -> dict:
     """Accuracy, macro-F1 and per-class precision/recall/F1/support as a flat dict."""
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
@@ -31,7 +33,8 @@ def classification_metrics(y_true, y_pred, labels) -> dict:
     return out
 
 
-def bootstrap_ci(y_true, y_pred, labels, groups=None, n_boot: int = 1000, seed: int = 0,
+def bootstrap_ci(y_true: ArrayLike, y_pred: ArrayLike, labels: Sequence[str], groups: ArrayLike | None = None,
+                 n_boot: int = 1000, seed: int = 0,
                  alpha: float = 0.05) -> dict[str, tuple[float, float]]:
     """Percentile CIs for macro-F1 and accuracy, resampling whole groups (reports) when given."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -53,7 +56,9 @@ def bootstrap_ci(y_true, y_pred, labels, groups=None, n_boot: int = 1000, seed: 
             "accuracy": (float(np.percentile(accs, lo)), float(np.percentile(accs, hi)))}
 
 
-def sentence_level_report(texts, areas_true, areas_pred, pols_true, pols_pred, groups, n_boot=1000) -> dict:
+def sentence_level_report(texts: Sequence[str], areas_true: Sequence[str], areas_pred: Sequence[str],
+                          pols_true: Sequence[str], pols_pred: Sequence[str], groups: ArrayLike | None,
+                          n_boot: int = 1000) -> dict:
     """Everything logged for one model on one split: metrics and CIs for both tasks."""
     out = {}
     for task, yt, yp, labels in (("area", areas_true, areas_pred, AREA_CLASSES),
@@ -71,7 +76,7 @@ def sentence_level_report(texts, areas_true, areas_pred, pols_true, pols_pred, g
 
 # ---------------------------------------------------------------- report level
 
-def fit_grade_thresholds(scores, grades) -> GradeThresholds:
+def fit_grade_thresholds(scores: Sequence[float] | np.ndarray, grades: Iterable[str]) -> GradeThresholds:
     """Cut-points that maximise exact grade accuracy on (score, grade) pairs, searched on a grid."""
     scores = np.asarray(scores, dtype=float)
     truth = np.array([GRADE_SCORE[g] for g in grades])
@@ -91,7 +96,7 @@ def fit_grade_thresholds(scores, grades) -> GradeThresholds:
     return best
 
 
-def report_level_metrics(scores, grades, predicted_grades) -> dict:
+def report_level_metrics(scores: ArrayLike, grades: Iterable[str], predicted_grades: Iterable[str]) -> dict:
     """Spearman between score and grade (higher score, better grade), exact and within-one accuracy."""
     from scipy.stats import spearmanr
 

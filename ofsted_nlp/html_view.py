@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import html
 
+from typing import TYPE_CHECKING
+
 from .labels import AREAS, POLARITIES
+
+if TYPE_CHECKING:
+    from .results import DocumentFindings
 
 AREA_TITLES = {
     "help_and_protection": "Help and protection",
@@ -40,7 +45,7 @@ def _grade(g) -> str:
     return g.replace("_", " ") if isinstance(g, str) else "–"
 
 
-def report_html(result) -> str:
+def report_html(result: DocumentFindings) -> str:
     """The page for one ``ReportFindings`` (str)."""
     from .summary import format_score
     from .tables import is_inherited, publication_rows
@@ -62,6 +67,7 @@ def report_html(result) -> str:
     if meta.get("grade_overall_effectiveness"):
         details.append(f"overall effectiveness: <span class=grade>{e(_grade(meta['grade_overall_effectiveness']))}"
                        "</span>")
+    assert result.summary is not None, "a document's findings carry a summary"
     thresholds = result.summary.thresholds
     out = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -87,7 +93,7 @@ def report_html(result) -> str:
                f"{e(thresholds.describe())}. Scores are shown with as many decimals as it takes not to cross a "
                f"cut point.</p>")
     out.append("<p class=legend>" + "".join(f"<span class={p}>{p}</span>" for p in POLARITIES) + "</p>")
-    by_area = {a: [] for a in AREAS}
+    by_area: dict[str, list] = {a: [] for a in AREAS}
     left_out = []
     for f in result.findings:
         if not getattr(f, "is_finding", True) or f.area not in by_area:

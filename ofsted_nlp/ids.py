@@ -8,6 +8,7 @@ not change with the reader (beyond whitespace and typographic variants, which
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 import re
 import unicodedata
 
@@ -30,7 +31,7 @@ def sentence_id(publication_id: str, text: str, occurrence: int = 1) -> str:
     return f"{publication_id}:{digest}{suffix}"
 
 
-def assign_ids(publication_id: str, texts) -> list[str]:
+def assign_ids(publication_id: str, texts: Iterable[str]) -> list[str]:
     """Ids for a publication's sentences in reading order (repeats numbered by occurrence)."""
     seen: dict[str, int] = {}
     ids = []

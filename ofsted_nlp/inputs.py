@@ -9,6 +9,7 @@ import sys
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from types import FrameType
 
 from .errors import InputError
 from .results import InputTruncatedWarning
@@ -90,6 +91,7 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 def _caller_stacklevel() -> int:
     """The stacklevel that points a warning at the first frame outside ofsted_nlp (the caller)."""
+    frame: FrameType | None
     frame, level = sys._getframe(2), 2  # 1 = _warn, 2 = its caller
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1

@@ -55,12 +55,14 @@ def normalise_grade(text: str) -> str | None:
 
 
 def check_area(label: str) -> str:
+    """``label`` itself when it is one of ``AREAS``; raises ValueError naming the expected areas otherwise."""
     if label not in AREAS:
         raise ValueError(f"unknown area {label!r}; expected one of {', '.join(AREAS)}")
     return label
 
 
 def check_polarity(label: str) -> str:
+    """``label`` itself when it is one of ``POLARITIES``; raises ValueError naming them otherwise."""
     if label not in POLARITIES:
         raise ValueError(f"unknown polarity {label!r}; expected one of {', '.join(POLARITIES)}")
     return label

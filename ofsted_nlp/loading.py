@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import ModelLoadError, OfstedNLPError
 from .features import read_input_format
@@ -44,8 +45,13 @@ ACCEPTED_MODELS = (
 )
 
 
-def get_model(model=None):
-    """The model ``classify(model=...)`` would use: loaded once per process and cached."""
+def get_model(model: Any = None) -> Any:
+    """The model ``classify(model=...)`` would use: loaded once per process and cached.
+
+    ``model``: None (``$OFSTED_NLP_MODEL``, else the shipped default), a model directory, an MLflow
+    model URI, or a loaded model (a finding model is returned as it is). Raises ModelLoadError when no
+    model is found there, or for an MLflow model that ofsted_nlp did not log (refused before unpickling).
+    """
     if model is None:
         configured = os.environ.get(MODEL_ENV)
         if configured:

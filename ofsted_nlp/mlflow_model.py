@@ -11,12 +11,15 @@ each logged model, so it keeps to the stable FindingClassifier contract (DESIGN.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc.model import PythonModelContext
 
 # Key of the saved FindingClassifier directory in the pyfunc ``artifacts`` mapping.
 FINDING_MODEL_ARTIFACT = "finding_model"
@@ -34,13 +37,15 @@ MAX_ROWS = 5_000
 class FindingPyfuncModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
     """Serves a FindingClassifier: one row per sentence in, area and polarity out."""
 
-    def load_context(self, context):
+    def load_context(self, context: PythonModelContext) -> None:
+        """Load the finding model from the logged ``finding_model`` artifact (safe loaders only)."""
         self.finding_model = load_finding_model(context.artifacts[FINDING_MODEL_ARTIFACT])
 
     # pd.DataFrame is what MLflow hands over once it has enforced the logged signature; MLflow
     # treats this hint as "no type-hint validation", so the logged signature stays in charge.
     # Called directly (unwrap_python_model()), predict also takes lists and Series.
-    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+    def predict(self, context: PythonModelContext | None, model_input: pd.DataFrame,
+                params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Findings for the sentences in ``model_input``; bad input raises MlflowException
         (INVALID_PARAMETER_VALUE), which the scoring server answers with a 400 and the message
         only (any other exception would be answered with the server's stack trace)."""
@@ -53,10 +58,11 @@ class FindingPyfuncModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-define
         return predict_frame(self.finding_model, texts)
 
 
-def load_finding_model(directory):
+def load_finding_model(directory: str | Path) -> Any:
     """Load a saved finding model with the library's safe loaders (``models.load_model``).
 
     Any family with the FindingClassifier interface will do (a joint fine-tuned model too).
+    Raises ModelLoadError when the directory holds no such model.
     """
     from ofsted_nlp.errors import ModelLoadError
     from ofsted_nlp.models import load_model
@@ -73,9 +79,12 @@ def load_finding_model(directory):
     return model
 
 
-def texts_from_input(model_input) -> list[str]:
+def texts_from_input(model_input: object) -> list[str]:
     """Sentences from what pyfunc callers send: a DataFrame with a ``text`` column, a
-    Series, a list/array of strings, a ``{"text": [...]}`` dict or one string."""
+    Series, a list/array of strings, a ``{"text": [...]}`` dict or one string.
+
+    Raises InputError naming the row for a missing column, too many rows, or a row that is not a
+    non-empty str of at most MAX_SENTENCE_CHARS characters."""
     from ofsted_nlp.errors import InputError
 
     if isinstance(model_input, pd.DataFrame):
@@ -116,7 +125,7 @@ def _text_column(frame: pd.DataFrame):
     raise InputError(f"input has no {TEXT_COLUMN!r} column (columns: {list(frame.columns)})")
 
 
-def output_columns(area_classes, polarity_classes) -> list[str]:
+def output_columns(area_classes: Sequence[str], polarity_classes: Sequence[str]) -> list[str]:
     """Column order of ``predict_frame``; tracking.py builds the logged signature from it."""
     return [
         TEXT_COLUMN,
@@ -129,12 +138,12 @@ def output_columns(area_classes, polarity_classes) -> list[str]:
     ]
 
 
-def probability_columns(classes) -> list[str]:
+def probability_columns(classes: Sequence[str]) -> list[str]:
     """``p_<label>`` column names, one per class, in ``classes`` order."""
     return [f"{PROBABILITY_PREFIX}{label}" for label in classes]
 
 
-def predict_frame(finding_model, texts: list[str]) -> pd.DataFrame:
+def predict_frame(finding_model: Any, texts: list[str]) -> pd.DataFrame:
     """One row per text: predicted area and polarity, their confidences, every class probability."""
     area_classes = [str(c) for c in finding_model.area_classes_]
     polarity_classes = [str(c) for c in finding_model.polarity_classes_]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from .summary import ReportSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 class InputTruncatedWarning(UserWarning):
     """Part of the input was cut or dropped to keep time and memory bounded."""
@@ -31,6 +35,7 @@ class Provenance:
     role: str | None = None  # why a sentence is not a finding: letterhead, sign_off, about_visit, byline...
 
     def to_dict(self) -> dict:
+        """Every field by name (None where unknown)."""
         return asdict(self)
 
     def __repr__(self) -> str:  # the fields that apply (most are None for any one source)
@@ -77,10 +82,12 @@ class Finding:
 
     @property
     def area_confidence(self) -> float:
+        """The probability of the predicted area."""
         return float(self.area_probs[self.area])
 
     @property
     def polarity_confidence(self) -> float:
+        """The probability of the predicted polarity."""
         return float(self.polarity_probs[self.polarity])
 
     def to_dict(self) -> dict:
@@ -149,10 +156,12 @@ class DocumentFindings:
                 f"local_authority={authority!r}, {len(self.findings)} sentences, {counted} findings{grades})")
 
     @property
-    def document(self):
+    def document(self) -> object:
+        """The ``reading.Document`` the findings were read from (None when not kept)."""
         return self.report
 
     def findings_only(self) -> list:
+        """The findings without the non-findings (``is_finding`` False), in reading order."""
         return [f for f in self.findings if f.is_finding]
 
     def __len__(self) -> int:
@@ -166,14 +175,17 @@ class DocumentFindings:
 
     @property
     def predicted_grades(self) -> dict[str, str | None]:
+        """Area -> the grade the findings point to (``ReportSummary.predicted_grades``)."""
+        assert self.summary is not None, "DocumentFindings without a summary"
         return self.summary.predicted_grades
 
     @property
     def ofsted_grades(self) -> dict[str, str | None]:
         """The grade the report itself gives each area (None where it gives none)."""
+        assert self.summary is not None, "DocumentFindings without a summary"
         return {area: s.ofsted_grade for area, s in self.summary.areas.items()}
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per finding (pandas DataFrame), columns as ``Finding.to_frame_row``."""
         import pandas as pd
 
@@ -183,11 +195,14 @@ class DocumentFindings:
         return pd.DataFrame(columns=["text", "area", "polarity", "confidence", "is_finding", "kind",
                                      *PROVENANCE_FIELDS])
 
-    def summary_frame(self):
+    def summary_frame(self) -> pd.DataFrame:
         """One row per area (pandas DataFrame): counts, shares, score, predicted and Ofsted grade."""
+        assert self.summary is not None, "DocumentFindings without a summary"
         return self.summary.to_frame()
 
     def to_dict(self) -> dict:
+        """JSON-ready: kind, the document's metadata as ``report``, the summary and every finding."""
+        assert self.summary is not None, "DocumentFindings without a summary"
         return {
             "kind": self.kind,
             "report": dict(self.metadata),

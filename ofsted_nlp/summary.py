@@ -35,10 +35,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .labels import AREAS, GRADES, POLARITIES
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from .results import Finding
 
 POSITIVE, NEGATIVE, NEUTRAL = "positive", "negative", "neutral"  # the three of labels.POLARITIES
 
@@ -77,12 +83,15 @@ class GradeThresholds:
         return grade_from_score(score, self, n_findings=n_findings)
 
     def to_dict(self) -> dict:
+        """The four fields as a dict, which ``from_dict`` (and ``coerce``) read back."""
         return asdict(self)
 
     @classmethod
-    def coerce(cls, value) -> GradeThresholds:
+    def coerce(cls, value: object) -> GradeThresholds:
         """A GradeThresholds from itself, a mapping (``from_dict``), or any object with the
-        attributes outstanding, good and requires_improvement (and optionally min_findings)."""
+        attributes outstanding, good and requires_improvement (and optionally min_findings).
+
+        Raises InputError for anything else, or for cut points that are not finite and decreasing."""
         if isinstance(value, cls):
             return value
         if isinstance(value, Mapping):
@@ -108,6 +117,7 @@ class GradeThresholds:
         return cls(**dict(values))
 
     def describe(self) -> str:
+        """The rule in words, for reports and logs: each cut point and the minimum number of findings."""
         return (f"score >= {self.outstanding:+.2f} outstanding, >= {self.good:+.2f} good, "
                 f">= {self.requires_improvement:+.2f} requires improvement, below that inadequate; "
                 f"no grade with fewer than {self.min_findings} findings")
@@ -116,7 +126,8 @@ class GradeThresholds:
 DEFAULT_THRESHOLDS = GradeThresholds()
 
 
-def area_score(polarity_probs, classes: Sequence[str] | None = None) -> float:
+def area_score(polarity_probs: Iterable[Mapping[str, float]] | Iterable[Finding] | np.ndarray,
+               classes: Sequence[str] | None = None) -> float:
     """Mean P(positive) - P(negative) over an area's findings; NaN when there are none.
 
     ``polarity_probs`` is either a sequence of mappings label -> probability (a Finding's
@@ -182,7 +193,8 @@ def grade_from_score(score: float, thresholds: GradeThresholds | None = None,
     return GRADES[3]
 
 
-def format_score(score: float, thresholds: GradeThresholds | None = None, digits: int = 2) -> str:
+def format_score(score: float | None, thresholds: GradeThresholds | Mapping[str, Any] | None = None,
+                 digits: int = 2) -> str:
     """``score`` as text ("+0.45") with at least ``digits`` decimals, and more where fewer would
     put it on or across a cut point: grades are mapped from the unrounded score, so 0.448 under
     a 0.45 cut-off shows as "+0.448", never as "+0.45" beside "requires improvement"."""
@@ -200,7 +212,7 @@ def format_score(score: float, thresholds: GradeThresholds | None = None, digits
 # --------------------------------------------------------------------------- summaries
 
 
-def finding_score(finding) -> float:
+def finding_score(finding: Finding) -> float:
     """One finding's pull on its area score: P(positive) - P(negative)."""
     p = finding.polarity_probs
     return float(p.get(POSITIVE, 0.0)) - float(p.get(NEGATIVE, 0.0))
@@ -233,6 +245,8 @@ class AreaSummary:
                 f"predicted_grade={self.predicted_grade!r}, ofsted_grade={self.ofsted_grade!r})")
 
     def to_dict(self, with_findings: bool = True) -> dict:
+        """JSON-ready (a NaN score as None); with ``with_findings``, the strongest findings and the
+        evidence as short dicts (text, probabilities, page)."""
         out = {
             "area": self.area,
             "n_findings": self.n_findings,
@@ -268,9 +282,11 @@ class ReportSummary:
 
     @property
     def predicted_grades(self) -> dict[str, str | None]:
+        """Area -> predicted grade (None where the area has too few findings)."""
         return {area: s.predicted_grade for area, s in self.areas.items()}
 
     def to_dict(self, with_findings: bool = True) -> dict:
+        """JSON-ready: counts, every area's ``AreaSummary.to_dict``, the thresholds and the grade rule in words."""
         return {
             "n_findings": self.n_findings,
             "n_not_findings": self.n_not_findings,
@@ -280,7 +296,7 @@ class ReportSummary:
             "grade_rule": "score = mean P(positive) - P(negative) over the area's findings; " + self.thresholds.describe(),
         }
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per area (pandas DataFrame)."""
         import pandas as pd
 

@@ -33,12 +33,20 @@ import os
 import sys
 import warnings
 import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, OfstedNLPError
 from .files import write_atomically
 from .labels import AREAS, JUDGEMENTS, POLARITIES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .results import DocumentFindings
+    from .summary import GradeThresholds
 
 AREA_COLUMNS = [
     "publication_id", "file", "urn", "la_code", "la_name", "ons_code", "region", "authority_match",
@@ -63,19 +71,20 @@ SUFFIXES = (".xlsx", ".csv", ".parquet")
 class Tables:
     """What ``build_tables`` returns: the two tables and the files that could not be read."""
 
-    areas: object  # pandas.DataFrame, AREA_COLUMNS
-    findings: object  # pandas.DataFrame, FINDING_COLUMNS
-    bad_files: object  # pandas.DataFrame, BAD_FILE_COLUMNS
+    areas: pd.DataFrame  # AREA_COLUMNS
+    findings: pd.DataFrame  # FINDING_COLUMNS
+    bad_files: pd.DataFrame  # BAD_FILE_COLUMNS
 
     @property
     def failures(self) -> list[tuple[str, str]]:
+        """The bad files as (file, reason) pairs."""
         return list(self.bad_files.itertuples(index=False, name=None))
 
 
 # --------------------------------------------------------------------------- inputs
 
 
-def find_pdfs(paths) -> list[Path]:
+def find_pdfs(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     """Files named in ``paths`` as given, and every ``*.pdf`` under the folders (recursively),
     each once, in order. A path that does not exist is kept: it is reported as a bad file."""
     if isinstance(paths, (str, os.PathLike)):
@@ -95,7 +104,7 @@ def find_pdfs(paths) -> list[Path]:
 # --------------------------------------------------------------------------- one publication
 
 
-def publication_rows(result, *, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0,
+def publication_rows(result: DocumentFindings, *, n_bootstrap: int = N_BOOTSTRAP, seed: int = 0,
                      with_findings: bool = True) -> tuple[list[dict], list[dict]]:
     """(area rows, finding rows) of one ``ReportFindings``."""
     from .authorities import authority_for
@@ -178,7 +187,7 @@ def is_inherited(metadata: dict, area: str) -> bool:
             and isinstance(metadata.get("grade_children_in_care"), str))
 
 
-def bootstrap_interval(scores, n_bootstrap: int = N_BOOTSTRAP, level: float = 0.95,
+def bootstrap_interval(scores: Iterable[float], n_bootstrap: int = N_BOOTSTRAP, level: float = 0.95,
                        seed: int = 0) -> tuple[float | None, float | None]:
     """Percentile bootstrap interval of the mean of ``scores`` (None, None when empty)."""
     import numpy as np
@@ -251,9 +260,11 @@ def _one(path: str):
         return path, None, None, f"unexpected error: {type(exc).__name__}: {exc}"
 
 
-def build_tables(paths, model=None, *, workers: int | None = None, progress=None, thresholds=None,
+def build_tables(paths: str | os.PathLike | Iterable[str | os.PathLike], model: Any = None, *,
+                 workers: int | None = None, progress: bool | None = None,
+                 thresholds: GradeThresholds | Mapping[str, float] | None = None,
                  n_bootstrap: int = N_BOOTSTRAP, seed: int = 0, with_findings: bool = True,
-                 select=None) -> Tables:
+                 select: Callable[[Path], bool] | None = None) -> Tables:
     """Classify every report among ``paths`` and return the areas, findings and bad-files tables.
 
     workers:  processes (default: all cores, at most one per file); 1 runs in this process, as
@@ -341,8 +352,10 @@ def _frame(rows, columns):
     return df
 
 
-def table(paths, model=None, *, workers: int | None = None, progress=None, thresholds=None,
-          n_bootstrap: int = N_BOOTSTRAP, seed: int = 0, errors: str = "warn"):
+def table(paths: str | os.PathLike | Iterable[str | os.PathLike], model: Any = None, *,
+          workers: int | None = None, progress: bool | None = None,
+          thresholds: GradeThresholds | Mapping[str, float] | None = None,
+          n_bootstrap: int = N_BOOTSTRAP, seed: int = 0, errors: str = "warn") -> pd.DataFrame:
     """The areas table (pandas DataFrame, ``AREA_COLUMNS``) of every report among ``paths``.
 
     errors: "warn" (files that cannot be read are left out, named in one warning and in
@@ -388,6 +401,7 @@ def write_tables(tables: Tables, out: str | Path) -> list[Path]:
         return [target]
     written = []
     for name in ("areas", "findings", "bad_files"):
+        # write_atomically calls its writer at once, so the lambdas below see this turn's df.
         df = getattr(tables, name)
         target = targets[name]
         if name == "bad_files":
@@ -395,11 +409,11 @@ def write_tables(tables: Tables, out: str | Path) -> list[Path]:
                 if target.exists():
                     target.unlink()  # a stale list from an earlier run would mislead
                 continue
-            write_atomically(target, lambda tmp, df=df: df.to_csv(tmp, index=False))
+            write_atomically(target, lambda tmp: df.to_csv(tmp, index=False))
         elif target.suffix.lower() == ".csv":
-            write_atomically(target, lambda tmp, df=df: _csv_frame(df).to_csv(tmp, index=False))
+            write_atomically(target, lambda tmp: _csv_frame(df).to_csv(tmp, index=False))
         else:
-            write_atomically(target, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+            write_atomically(target, lambda tmp: df.to_parquet(tmp, index=False))
         written.append(target)
     return written
 
@@ -477,7 +491,7 @@ def _cells(series) -> list:
         values = series.tolist()
     out = [None if m else v for v, m in zip(values, missing)]
     if out and not isinstance(series.dtype, pd.DatetimeTZDtype):
-        out = [v.item() if hasattr(v, "item") and not isinstance(v, str) else v for v in out]
+        out = [v.item() if v is not None and hasattr(v, "item") and not isinstance(v, str) else v for v in out]
     return out
 
 

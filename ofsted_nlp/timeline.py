@@ -16,10 +16,18 @@ Files whose names carry another authority's URN are skipped before they are read
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .labels import AREAS, GRADES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from .summary import GradeThresholds
 
 AREA_TITLES = {
     "help_and_protection": "Help and protection",
@@ -68,11 +76,19 @@ def _band_middle(grade, thresholds):
     return None
 
 
-def timeline(source, la, out=None, *, model=None, workers=None, progress=None, thresholds=None):
+def timeline(source: str | Path | Iterable[str | Path] | pd.DataFrame, la: str | int | None,
+             out: str | Path | None = None, *, model: Any = None, workers: int | None = None,
+             progress: bool | None = None,
+             thresholds: GradeThresholds | Mapping[str, float] | None = None) -> pd.DataFrame:
     """The areas rows of authority ``la`` in date order (pandas DataFrame); with ``out`` (.html
     or .png) the chart is written there too (atomically).
 
     source: report paths (a path, or a list of files and folders) or an areas DataFrame.
+    la: the authority's name (any spelling) or its DfE or ONS code.
+    model, workers, progress, thresholds: as for ``tables.build_tables``.
+
+    Raises InputError for an unknown authority, an output that is neither .html nor .png, or (with
+    ``out``) no publication about the authority among the inputs.
     """
     import pandas as pd
 
@@ -106,7 +122,7 @@ def timeline(source, la, out=None, *, model=None, workers=None, progress=None, t
     return rows
 
 
-def focus_areas(rows_of_publication, min_findings: int = 3) -> list[str]:
+def focus_areas(rows_of_publication: pd.DataFrame, min_findings: int = 3) -> list[str]:
     """A visit's focus areas: the areas its findings speak about (at least ``min_findings``)."""
     return [r.area for r in rows_of_publication.itertuples() if (r.n_findings or 0) >= min_findings]
 
@@ -130,7 +146,10 @@ def _title(rows) -> str:
     return f"{name}: Ofsted publications {span}, score by area"
 
 
-def write_timeline(rows, out, thresholds=None) -> Path:
+def write_timeline(rows: pd.DataFrame, out: str | Path,
+                   thresholds: GradeThresholds | Mapping[str, float] | None = None) -> Path:
+    """Write the timeline of ``rows`` (what ``timeline`` returns) to ``out`` atomically: a PNG chart
+    for ``.png``, else the HTML page. Returns the path written."""
     from .files import write_atomically
 
     out = Path(out).expanduser()
@@ -204,7 +223,8 @@ def _png(rows, path, thresholds=None) -> None:
 # --------------------------------------------------------------------------- HTML (plotly)
 
 
-def timeline_figure(rows, thresholds=None):
+def timeline_figure(rows: pd.DataFrame,
+                    thresholds: GradeThresholds | Mapping[str, float] | None = None) -> go.Figure:
     """The plotly Figure of the timeline (one row of panels per area)."""
     try:
         import plotly.graph_objects as go
@@ -273,7 +293,7 @@ def _is_nat(value) -> bool:
     return value is pd.NaT
 
 
-def timeline_html(rows, thresholds=None) -> str:
+def timeline_html(rows: pd.DataFrame, thresholds: GradeThresholds | Mapping[str, float] | None = None) -> str:
     """A self-contained HTML page (plotly.js inline) with the chart and a table of publications."""
     fig = timeline_figure(rows, thresholds)
     title = _title(rows)

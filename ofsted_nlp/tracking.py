@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError, ModelLoadError, OfstedNLPError
 
@@ -69,7 +70,7 @@ def start_run(
     run_name: str | None = None,
     params: Mapping[str, object] | None = None,
     tags: Mapping[str, str] | None = None,
-):
+) -> Iterator[Any]:
     """Open an MLflow run in ``experiment_name`` at ``tracking_uri()``; yields the mlflow Run.
 
     ``params`` are logged at once (values as strings), ``tags`` are set on the run.
@@ -91,7 +92,7 @@ def _use_tracking_uri(uri: str) -> None:
     mlflow.set_tracking_uri(uri)
     # mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI; left set, it would pin every
     # later tracking_uri() call to this working directory's store even after a chdir.
-    if had_env:
+    if had_env and env_value is not None:
         os.environ[TRACKING_URI_ENV] = env_value
     else:
         os.environ.pop(TRACKING_URI_ENV, None)
@@ -115,7 +116,7 @@ def _require_active_run():
 # --------------------------------------------------------------------------- data version
 
 
-def log_data_version(directory=None, context: str = "training") -> str:
+def log_data_version(directory: str | Path | None = None, context: str = "training") -> str:
     """Log the labelled data's version on the active run: a param and an MLflow dataset input.
 
     The version is `data.data_version()` (gold, splits, weak labels, audit, documents): runs on
@@ -129,7 +130,7 @@ def log_data_version(directory=None, context: str = "training") -> str:
     _require_active_run()
     version = data.data_version(directory)
     frame = data.gold_frame(directory)[["id", "text", "area", "polarity", "split"]]
-    dataset = mlflow.data.from_pandas(frame, source=str(data.labelled_data_dir() if directory is None
+    dataset = mlflow.data.from_pandas(frame, source=str(data.labelled_data_dir() if directory is None  # type: ignore[attr-defined]
                                                         else directory),
                                       name="ofsted-nlp-gold", digest=version)
     mlflow.log_input(dataset, context=context)
@@ -259,7 +260,7 @@ def _log_task_artifacts(task, split, y_true, y_pred, task_labels, report) -> Non
     mlflow.log_figure(figure, f"{EVALUATION_ARTIFACT_DIR}/confusion_{name}.png")
 
 
-def confusion_matrix_figure(matrix, label_names: Sequence[str], title: str = ""):
+def confusion_matrix_figure(matrix: Any, label_names: Sequence[str], title: str = "") -> Any:
     """A matplotlib Figure of a confusion matrix: rows true, columns predicted.
 
     Colour is the row-normalised rate (so rare classes are readable), text the raw count.
@@ -319,13 +320,13 @@ def model_code_path() -> Path:
 
 
 def log_finding_model(
-    model_dir,
+    model_dir: str | Path,
     artifact_path: str = "model",
     registered_model_name: str | None = None,
-    input_example=None,
+    input_example: Any = None,
     pip_requirements: Sequence[str] | None = None,
     extra_pip_requirements: Sequence[str] | None = None,
-):
+) -> Any:
     """Log a saved FindingClassifier directory to the active run as an MLflow pyfunc model.
 
     The pyfunc is ``mlflow_model.py`` (models-from-code) plus ``model_dir`` as the artifact
@@ -379,7 +380,7 @@ def _default_input_example():
     return pd.DataFrame({"text": [EXAMPLE_SENTENCE]})
 
 
-def finding_signature(area_classes, polarity_classes):
+def finding_signature(area_classes: Sequence[str], polarity_classes: Sequence[str]) -> Any:
     """Model signature: ``text`` (string) in; predict_frame's columns out."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
@@ -396,7 +397,7 @@ def finding_signature(area_classes, polarity_classes):
     )
 
 
-def default_pip_requirements(model_dir=None) -> list[str]:
+def default_pip_requirements(model_dir: str | Path | None = None) -> list[str]:
     """What a serving environment needs: ofsted_nlp itself plus the libraries its models load with.
 
     ofsted_nlp is pinned to this version, with the extras the families in ``model_dir`` need
@@ -444,7 +445,7 @@ def register_best(
     metric: str | Sequence[str] = SELECTION_METRICS,
     registered_model_name: str = DEFAULT_REGISTERED_MODEL,
     higher_is_better: bool = True,
-):
+) -> Any:
     """Register the model of the run in ``experiment_name`` with the best validation figure.
 
     ``metric`` is one metric name or several, whose mean ranks the runs (default: mean of the

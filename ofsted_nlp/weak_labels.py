@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WEAK_COLUMNS = [
     "id", "text", "report_id", "local_authority", "publication_date", "era", "section", "section_kind",
@@ -17,14 +21,16 @@ WEAK_COLUMNS = [
 ]
 
 
-def weak_labels_from_corpus(sentences):
+def weak_labels_from_corpus(sentences: pd.DataFrame) -> pd.DataFrame:
     """A DataFrame of weak labels from a corpus sentence table (see corpus.build_corpus)."""
     df = sentences.rename(columns={"section_area": "weak_area", "section_grade": "weak_section_grade"})
     df = df[df.weak_area.notna()]
     return df[WEAK_COLUMNS].reset_index(drop=True)
 
 
-def write_weak_labels(sentences, out_path: str | Path) -> Path:
+def write_weak_labels(sentences: pd.DataFrame, out_path: str | Path) -> Path:
+    """Write the weak labels of a corpus sentence table to ``out_path`` (parquet, zstd; atomically:
+    a temporary file renamed into place) and return the path."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
@@ -37,7 +43,8 @@ def write_weak_labels(sentences, out_path: str | Path) -> Path:
     return out_path
 
 
-def load_weak_labels(path: str | Path | None = None):
+def load_weak_labels(path: str | Path | None = None) -> pd.DataFrame:
+    """The weak labels written by ``write_weak_labels``; by default labelled_data/weak/weak_labels.parquet."""
     import pandas as pd
 
     from .data import labelled_data_dir

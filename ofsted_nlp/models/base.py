@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -30,11 +30,15 @@ UNSAFE_SUFFIXES = frozenset(
 )
 
 # family name -> class; filled by @register_family as each family module is imported.
-FAMILIES: dict[str, type] = {}
+FAMILIES: dict[str, Any] = {}
 
 
 def register_family(cls: type) -> type:
-    family = cls.family
+    """Class decorator: record ``cls`` under its ``family`` name so ``load_model`` can dispatch to it.
+
+    Raises RuntimeError when another class already holds that name.
+    """
+    family = cast(Any, cls).family
     if family in FAMILIES and FAMILIES[family] is not cls:
         raise RuntimeError(f"model family {family!r} registered twice")
     FAMILIES[family] = cls
@@ -60,6 +64,8 @@ def check_texts(X: Any) -> list[str]:
 
 
 def check_labels(y: Any, n: int, what: str = "labels") -> np.ndarray:
+    """``y`` as an array of str, one per sentence (``n``); raises InputError for a bare string, a
+    length other than ``n``, a label that is not a str, or no sentences at all."""
     if isinstance(y, (str, bytes)):
         raise InputError(f"expected a sequence of {what}, got a single string")
     labels = np.asarray(list(y), dtype=object)
@@ -74,6 +80,8 @@ def check_labels(y: Any, n: int, what: str = "labels") -> np.ndarray:
 
 
 def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
+    """``sample_weight`` as a float array of shape (n,), or None when not given; raises InputError
+    for another shape or a negative or non-finite weight."""
     if sample_weight is None:
         return None
     weights = np.asarray(sample_weight, dtype=float)
@@ -95,6 +103,7 @@ def check_fit_inputs(X: Any, y: Any, sample_weight: Any = None) -> tuple[list[st
 
 
 def sorted_classes(labels: Iterable[str]) -> np.ndarray:
+    """The distinct labels, sorted, as a str array (a model's ``classes_``)."""
     return np.array(sorted(set(labels)), dtype=str)
 
 
@@ -111,10 +120,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     family: ClassVar[str]
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each text in ``X`` (a sequence of str)."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
-    def save(self, directory) -> Path:
+    def save(self, directory: str | Path) -> Path:
+        """Write the fitted model into ``directory`` (created if needed) as JSON and numpy files;
+        return its path. Raises NotFittedError before ``fit``."""
         check_is_fitted(self, "classes_")
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
@@ -123,7 +135,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return path
 
     @classmethod
-    def load(cls, directory):
+    def load(cls, directory: str | Path) -> Any:
+        """A model of this family from a directory written by ``save``; raises ModelLoadError when the
+        directory is unsafe, of another family, or incomplete."""
         path = Path(directory)
         meta = read_model_json(path, expected_family=cls.family)
         try:
@@ -166,10 +180,12 @@ def params_from_json(params: dict) -> dict:
 
 
 def write_json(path: Path, obj: Any) -> None:
+    """``obj`` as indented, key-sorted UTF-8 JSON at ``path``."""
     Path(path).write_text(json.dumps(obj, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def read_json(path: Path) -> Any:
+    """The JSON at ``path``; raises ModelLoadError when it is missing or not valid JSON."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -179,10 +195,14 @@ def read_json(path: Path) -> Any:
 
 
 def save_arrays(path: Path, **arrays: np.ndarray) -> None:
-    np.savez_compressed(path, **{name: np.asarray(value) for name, value in arrays.items()})
+    """The named arrays into one compressed ``.npz`` file (plain arrays: ``load_arrays`` refuses pickles)."""
+    plain: dict[str, Any] = {name: np.asarray(value) for name, value in arrays.items()}
+    np.savez_compressed(path, **plain)
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a ``.npz`` file by name, never unpickling; raises ModelLoadError when it is
+    missing, unreadable, or holds object arrays."""
     try:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
@@ -194,10 +214,13 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 def write_model_json(directory: Path, family: str, **fields: Any) -> None:
+    """Write the directory's model.json: the family, the format version and ``fields``."""
     write_json(Path(directory) / MODEL_FILE, {"family": family, "format_version": FORMAT_VERSION, **fields})
 
 
-def check_safe_directory(directory: Path) -> None:
+def check_safe_directory(directory: str | Path) -> None:
+    """Raise ModelLoadError unless ``directory`` exists, is a directory, and holds no file in a format
+    that can run code when loaded (pickle, joblib and the like: ``UNSAFE_SUFFIXES``)."""
     path = Path(directory)
     if not path.exists():
         raise ModelLoadError(f"model directory {path} does not exist")
@@ -211,7 +234,7 @@ def check_safe_directory(directory: Path) -> None:
         )
 
 
-def read_model_json(directory: Path, expected_family: str | None = None) -> dict:
+def read_model_json(directory: str | Path, expected_family: str | None = None) -> dict:
     """Read a model directory's description, checking the directory is safe to load first."""
     path = Path(directory)
     check_safe_directory(path)
@@ -232,7 +255,7 @@ def read_model_json(directory: Path, expected_family: str | None = None) -> dict
     return meta
 
 
-def load_model(directory):
+def load_model(directory: str | Path) -> Any:
     """Load any saved model, dispatching on the family named in its model.json."""
     meta = read_model_json(directory)
     family = meta["family"]

@@ -7,10 +7,12 @@ score of a learned model can be read against what public tools already do.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import DataError
@@ -31,7 +33,9 @@ class MajorityClassifier(TextClassifier):
 
     family = "majority"
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Iterable[str], y: Iterable[str], sample_weight: ArrayLike | None = None) -> Self:
+        """Learn the (weighted) frequency of each class in ``y``; returns self. Raises DataError when
+        the weights sum to zero."""
         texts = check_texts(X)
         labels = check_labels(y, len(texts))
         weights = check_sample_weight(sample_weight, len(texts))
@@ -43,7 +47,8 @@ class MajorityClassifier(TextClassifier):
         self.class_prior_ = totals / totals.sum()
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """The training class frequencies, the same row for every text: shape (n_texts, n_classes)."""
         check_is_fitted(self, "class_prior_")
         return np.tile(self.class_prior_, (len(check_texts(X)), 1))
 
@@ -122,14 +127,17 @@ class KeywordAreaClassifier(TextClassifier):
         self.keywords = keywords
         self.default_area = default_area
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Iterable[str], y: Iterable[str], sample_weight: ArrayLike | None = None) -> Self:
+        """Check the inputs and take the classes: the labels, the keyword areas and the default area
+        (the keywords are fixed, nothing is learnt); returns self."""
         texts = check_texts(X)
         labels = check_labels(y, len(texts))
         check_sample_weight(sample_weight, len(texts))
         self.classes_ = sorted_classes([*labels, *self._keywords(), self.default_area])
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Keyword hit counts per class, plus one and normalised: shape (n_texts, n_classes)."""
         check_is_fitted(self, "classes_")
         pattern, area_of = self._matcher()
         rows = [self._scores(text, pattern, area_of) for text in check_texts(X)]
@@ -151,7 +159,7 @@ class KeywordAreaClassifier(TextClassifier):
         column = {c: i for i, c in enumerate(self.classes_)}
         normalised = normalise_for_keywords(text)
         scores = np.zeros(len(self.classes_))
-        first_seen = {}
+        first_seen: dict[str, int] = {}
         for match in pattern.finditer(normalised):
             area = area_of[match.group(1)]
             if area in column:
@@ -188,7 +196,9 @@ class LexiconPolarity(TextClassifier):
         self.threshold = threshold
         self.temperature = temperature
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Iterable[str], y: Iterable[str], sample_weight: ArrayLike | None = None) -> Self:
+        """Check that the labels are polarities (a lexicon learns nothing); returns self. Raises
+        DataError for any other label."""
         texts = check_texts(X)
         labels = check_labels(y, len(texts))
         check_sample_weight(sample_weight, len(texts))
@@ -198,11 +208,12 @@ class LexiconPolarity(TextClassifier):
         self.classes_ = sorted_classes(POLARITIES)
         return self
 
-    def scores(self, X) -> np.ndarray:
+    def scores(self, X: Iterable[str]) -> np.ndarray:
         """The lexicon's raw sentiment score per text, in [-1, 1]."""
         raise NotImplementedError
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """``positive`` above ``threshold``, ``negative`` below ``-threshold``, else ``neutral``."""
         check_is_fitted(self, "classes_")
         s = self.scores(check_texts(X))
         if self.inclusive_threshold:
@@ -211,7 +222,9 @@ class LexiconPolarity(TextClassifier):
             positive, negative = s > self.threshold, s < -self.threshold
         return np.where(positive, "positive", np.where(negative, "negative", "neutral")).astype(str)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """A softmax over the score's distance past each threshold (scaled by ``temperature``), so the
+        argmax agrees with ``predict``: shape (n_texts, 3)."""
         check_is_fitted(self, "classes_")
         s = self.scores(check_texts(X))
         logits = {
@@ -231,7 +244,8 @@ class VaderPolarity(LexiconPolarity):
     family = "vader_polarity"
     inclusive_threshold = True
 
-    def scores(self, X) -> np.ndarray:
+    def scores(self, X: Iterable[str]) -> np.ndarray:
+        """VADER's compound score per text, in [-1, 1]."""
         if getattr(self, "_analyzer", None) is None:
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -245,7 +259,8 @@ class TextBlobPolarity(LexiconPolarity):
 
     family = "textblob_polarity"
 
-    def scores(self, X) -> np.ndarray:
+    def scores(self, X: Iterable[str]) -> np.ndarray:
+        """TextBlob's polarity per text, in [-1, 1]."""
         from textblob import TextBlob
 
         return np.array([TextBlob(t).sentiment.polarity for t in check_texts(X)], dtype=float)

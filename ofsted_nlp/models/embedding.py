@@ -5,9 +5,12 @@ plus the name of the encoder; the encoder itself is resolved again on load.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
@@ -47,14 +50,17 @@ class EmbeddingClassifier(TextClassifier):
         self.max_length = max_length
         self.num_threads = num_threads
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Iterable[str], y: Iterable[str], sample_weight: ArrayLike | None = None) -> Self:
+        """Embed the texts and fit the logistic regression head on them; returns self. Raises
+        InputError for bad inputs, DataError for fewer than two classes."""
         texts, labels, weights = check_fit_inputs(X, y, sample_weight)
         self.head_ = self._new_head()
         self.head_.fit(self._features(texts), labels, sample_weight=weights)
         self.classes_ = np.asarray(self.head_.classes_, dtype=str)
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Class probabilities of the head on the texts' embeddings: shape (n_texts, n_classes)."""
         check_is_fitted(self, "head_")
         texts = check_texts(X)
         if not texts:

@@ -12,14 +12,19 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import ModelLoadError
 from .base import check_texts
+
+if TYPE_CHECKING:
+    import torch
 
 CACHE_ENV = "OFSTED_NLP_CACHE"
 PACKAGED_MODULE = "all_minilm_l6_v2"
@@ -30,10 +35,13 @@ PACKAGED_ALIASES = frozenset({PACKAGED_NAME, f"sentence-transformers/{PACKAGED_N
 
 
 def cache_dir() -> Path:
+    """Where encoders are cached: ``$OFSTED_NLP_CACHE``, else ~/.cache/ofsted_nlp."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "ofsted_nlp")
 
 
 def packaged_encoder_zip() -> Path:
+    """The model.zip of the installed all-MiniLM-L6-v2 package; raises ModelLoadError when the
+    package or its zip is missing."""
     # find_spec locates the package without running its __init__, which prints to stdout.
     spec = importlib.util.find_spec(PACKAGED_MODULE)
     if spec is None or not spec.submodule_search_locations:
@@ -98,7 +106,7 @@ def encoder_reference(name_or_path: str | os.PathLike | None) -> str | None:
     return str(path.resolve()) if path.exists() else str(name_or_path)
 
 
-def load_tokenizer_and_encoder(name_or_path):
+def load_tokenizer_and_encoder(name_or_path: str | Path | None) -> tuple[Any, Any]:
     """(tokenizer, transformers model) from a local directory or cached id, safetensors only."""
     from transformers import AutoModel, AutoTokenizer
 
@@ -116,7 +124,7 @@ def load_tokenizer_and_encoder(name_or_path):
 
 
 @contextmanager
-def quiet_transformers():
+def quiet_transformers() -> Iterator[None]:
     """No per-tensor progress bar on stderr while loading (transformers 5 shows one by default)."""
     from transformers.utils import logging
 
@@ -146,7 +154,7 @@ def usable_cores() -> int:
 
 
 @contextmanager
-def torch_threads(num_threads: int | None):
+def torch_threads(num_threads: int | None) -> Iterator[None]:
     """Run a block with torch using num_threads threads, then restore the process-wide setting.
 
     None means torch's default capped at usable_cores(). The models default to 1,
@@ -168,7 +176,7 @@ def torch_threads(num_threads: int | None):
         torch.set_num_threads(before)
 
 
-def mean_pool(token_embeddings, attention_mask):
+def mean_pool(token_embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """Average of the token vectors, ignoring padding (all-MiniLM-L6-v2's own pooling)."""
     mask = attention_mask.unsqueeze(-1).to(token_embeddings.dtype)
     return (token_embeddings * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
@@ -195,14 +203,18 @@ class SentenceEncoder(TransformerMixin, BaseEstimator):
         self.max_length = max_length
         self.num_threads = num_threads
 
-    def fit(self, X, y=None):
+    def fit(self, X: Iterable[str], y: object = None) -> Self:
+        """Check ``X`` is a sequence of texts; nothing is learnt. Returns self."""
         check_texts(X)
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: Iterable[str]) -> np.ndarray:
+        """The embeddings of the texts (``encode``)."""
         return self.encode(X)
 
-    def encode(self, X) -> np.ndarray:
+    def encode(self, X: Iterable[str]) -> np.ndarray:
+        """float32 embeddings, one unit-length row per text: shape (n_texts, dimension). Encoding the
+        same texts twice in a row reuses the last result."""
         texts = check_texts(X)
         key = (self.name_or_path, self.max_length, tuple(texts))
         last = getattr(self, "_last_encoded", None)
@@ -214,6 +226,7 @@ class SentenceEncoder(TransformerMixin, BaseEstimator):
 
     @property
     def dimension(self) -> int:
+        """The embedding size (384 for all-MiniLM-L6-v2); loads the model."""
         return int(self._loaded()[1].config.hidden_size)
 
     def _loaded(self):

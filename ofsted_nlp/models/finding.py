@@ -16,7 +16,7 @@ scikit-learn's multi-output conventions (as ``MultiOutputClassifier`` does), so 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -40,7 +40,7 @@ AREA_DIR = "area"
 POLARITY_DIR = "polarity"
 
 
-def check_finding_labels(texts: list[str], areas, polarities) -> tuple[np.ndarray, np.ndarray]:
+def check_finding_labels(texts: list[str], areas: Any, polarities: Any) -> tuple[np.ndarray, np.ndarray]:
     """Check both label columns against labels.AREA_CLASSES (the areas and `none`) and POLARITIES."""
     area_labels = check_labels(areas, len(texts), "areas")
     polarity_labels = check_labels(polarities, len(texts), "polarities")
@@ -92,6 +92,7 @@ class JointClassifierMixin(ClassifierMixin):
     """
 
     def predict_findings(self, X: Any) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        """``(areas, polarities)`` for the sentences ``X``: two 1-d arrays of str."""
         raise NotImplementedError
 
     def predict(self, X: Any) -> np.ndarray:
@@ -131,7 +132,7 @@ class FindingClassifier(JointClassifierMixin, BaseEstimator):
         self.area_model = area_model
         self.polarity_model = polarity_model
 
-    def fit(self, X, y, polarities=None, sample_weight=None):
+    def fit(self, X: Any, y: Any, polarities: Any = None, sample_weight: Any = None) -> Self:
         """Fit both models: ``fit(X, y)`` with ``y`` of shape (n, 2), or ``fit(X, areas, polarities)``."""
         texts = check_texts(X)
         area_labels, polarity_labels = finding_targets(texts, y, polarities)
@@ -143,13 +144,13 @@ class FindingClassifier(JointClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return all(hasattr(model, "classes_") for model in (self.area_model, self.polarity_model))
 
-    def predict_findings(self, X) -> tuple[np.ndarray, np.ndarray]:
+    def predict_findings(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(areas, polarities)``: two 1-d arrays of str."""
         check_is_fitted(self)
         texts = check_texts(X)
         return self.area_model.predict(texts), self.polarity_model.predict(texts)
 
-    def predict_proba(self, X) -> list[np.ndarray]:
+    def predict_proba(self, X: Any) -> list[np.ndarray]:
         """``[area_proba, polarity_proba]``, columns in ``area_classes_`` / ``polarity_classes_`` order."""
         check_is_fitted(self)
         texts = check_texts(X)
@@ -165,7 +166,7 @@ class FindingClassifier(JointClassifierMixin, BaseEstimator):
         """Polarity labels, sorted (the polarity model's ``classes_``)."""
         return self.polarity_model.classes_
 
-    def save(self, directory) -> Path:
+    def save(self, directory: str | Path) -> Path:
         """Write both models under ``directory`` (``area/``, ``polarity/``, ``finding_model.json``)."""
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
@@ -182,7 +183,7 @@ class FindingClassifier(JointClassifierMixin, BaseEstimator):
         return path
 
     @classmethod
-    def load(cls, directory) -> FindingClassifier:
+    def load(cls, directory: str | Path) -> FindingClassifier:
         """Load a directory written by ``save`` (safe formats only)."""
         path = Path(directory)
         read_model_json(path, expected_family=cls.family)

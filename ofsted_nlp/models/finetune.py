@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -76,7 +77,7 @@ class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ training
 
-    def fit(self, X, y, polarities=None, sample_weight=None):
+    def fit(self, X: Any, y: Any, polarities: Any = None, sample_weight: Any = None) -> Self:
         """Fine-tune: ``fit(X, y)`` with ``y`` of shape (n, 2), or ``fit(X, areas, polarities)``."""
         texts = check_texts(X)
         area_labels, polarity_labels = finding_targets(texts, y, polarities)
@@ -131,7 +132,7 @@ class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
                      seconds, record["sentences_per_second"])
         network.eval()
         self._tokenizer, self._network = tokenizer, network
-        self._last_output = None
+        self._last_output: tuple | None = None
 
     def _targets(self, classes: np.ndarray, labels: np.ndarray):
         """(class index per sentence, weight per class) as tensors."""
@@ -160,7 +161,7 @@ class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ inference
 
-    def predict_proba(self, X) -> list[np.ndarray]:
+    def predict_proba(self, X: Any) -> list[np.ndarray]:
         """``[area_proba, polarity_proba]``, columns in ``area_classes_`` / ``polarity_classes_`` order."""
         check_is_fitted(self, "area_classes_")
         texts = check_texts(X)
@@ -172,7 +173,7 @@ class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
         self._last_output = (key, area_proba, polarity_proba)
         return [area_proba.copy(), polarity_proba.copy()]
 
-    def predict_findings(self, X) -> tuple[np.ndarray, np.ndarray]:
+    def predict_findings(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(areas, polarities)``: two 1-d arrays of str."""
         area_proba, polarity_proba = self.predict_proba(X)
         return self.area_classes_[area_proba.argmax(axis=1)], self.polarity_classes_[polarity_proba.argmax(axis=1)]
@@ -200,15 +201,19 @@ class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
 
     @property
     def area_model(self) -> TaskView:
+        """The area task as a single-task classifier (a view sharing this model)."""
         return TaskView(self, "area")
 
     @property
     def polarity_model(self) -> TaskView:
+        """The polarity task as a single-task classifier (a view sharing this model)."""
         return TaskView(self, "polarity")
 
     # ------------------------------------------------------------ persistence
 
-    def save(self, directory) -> Path:
+    def save(self, directory: str | Path) -> Path:
+        """Write the model into ``directory``: weights as safetensors, the encoder's config and
+        tokenizer, and model.json (parameters, classes, training history). Returns its path."""
         from safetensors.torch import save_file
 
         check_is_fitted(self, "area_classes_")
@@ -233,7 +238,9 @@ class FineTunedClassifier(JointClassifierMixin, BaseEstimator):
         return path
 
     @classmethod
-    def load(cls, directory) -> FineTunedClassifier:
+    def load(cls, directory: str | Path) -> FineTunedClassifier:
+        """A model from a directory written by ``save`` (nothing downloaded, no pickle); raises
+        ModelLoadError when its files are incomplete or invalid."""
         from safetensors import SafetensorError
         from safetensors.torch import load_file
         from transformers import AutoConfig, AutoModel, AutoTokenizer
@@ -273,13 +280,16 @@ class TaskView:
 
     @property
     def classes_(self) -> np.ndarray:
+        """The task's labels, sorted."""
         return self.joint.area_classes_ if self.task == "area" else self.joint.polarity_classes_
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The task's class probabilities: shape (n_texts, n_classes)."""
         area_proba, polarity_proba = self.joint.predict_proba(X)
         return area_proba if self.task == "area" else polarity_proba
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
+        """The task's most probable label per text."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ inside the methods that need it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,7 +18,8 @@ from .encoder import mean_pool
 class JointNetwork(nn.Module):
     """Mean-pooled transformer encoder feeding an area head and a polarity head."""
 
-    def __init__(self, encoder: nn.Module, n_areas: int, n_polarities: int, dropout: float):
+    def __init__(self, encoder: Any, n_areas: int, n_polarities: int, dropout: float):
+        # encoder: a transformers model (an nn.Module with a ``config``), hence Any
         super().__init__()
         hidden = encoder.config.hidden_size
         self.encoder = encoder
@@ -25,7 +27,8 @@ class JointNetwork(nn.Module):
         self.area_head = nn.Linear(hidden, n_areas)
         self.polarity_head = nn.Linear(hidden, n_polarities)
 
-    def forward(self, input_ids, attention_mask):
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(area logits, polarity logits), each of shape (batch, n_classes), for a padded batch."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = self.dropout(mean_pool(hidden, attention_mask))
         return self.area_head(pooled), self.polarity_head(pooled)
@@ -51,7 +54,7 @@ def training_batches(lengths: list[int], batch_size: int, rng: np.random.RandomS
     """
     order = rng.permutation(len(lengths))
     window = batch_size * 50
-    batches = []
+    batches: list[np.ndarray] = []
     for start in range(0, len(order), window):
         chunk = order[start:start + window]
         chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
@@ -66,7 +69,8 @@ def balanced_class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def weighted_cross_entropy(logits, targets, class_weights, sample_weights):
+def weighted_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, class_weights: torch.Tensor,
+                           sample_weights: torch.Tensor) -> torch.Tensor:
     """Cross-entropy weighted per class and per sample, normalised by the total weight."""
     per_sample = nn.functional.cross_entropy(logits, targets, reduction="none")
     weights = class_weights[targets] * sample_weights
@@ -74,7 +78,7 @@ def weighted_cross_entropy(logits, targets, class_weights, sample_weights):
 
 
 def optimizer_and_schedule(network: nn.Module, lr: float, weight_decay: float, total_steps: int,
-                           warmup: float):
+                           warmup: float) -> tuple[torch.optim.AdamW, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW without decay on biases and LayerNorm (the 1-d parameters); linear warm-up, then linear decay to 0."""
     decay = [p for p in network.parameters() if p.ndim >= 2]
     no_decay = [p for p in network.parameters() if p.ndim < 2]

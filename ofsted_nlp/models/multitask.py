@@ -10,8 +10,10 @@ Imports torch and transformers at module level: import it only to train or expor
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,12 +27,17 @@ from .joint_network import JointNetwork
 class MultiTaskNetwork(JointNetwork):
     """JointNetwork (encoder -> mean pool -> dropout -> two heads) with the loss the Trainer needs."""
 
-    def __init__(self, encoder: nn.Module, n_areas: int, n_polarities: int, dropout: float = 0.1):
+    def __init__(self, encoder: Any, n_areas: int, n_polarities: int, dropout: float = 0.1):
         super().__init__(encoder, n_areas, n_polarities, dropout)
         self.loss_weights: dict[str, torch.Tensor] = {}
         self.label_smoothing = 0.0
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None, area_labels=None, polarity_labels=None):
+    # A dict, not JointNetwork's pair: the Trainer reads the loss and the logits by name.
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,  # type: ignore[override]
+                token_type_ids: torch.Tensor | None = None, area_labels: torch.Tensor | None = None,
+                polarity_labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``area_logits`` and ``polarity_logits``, and with both label tensors the summed weighted
+        ``loss`` of the two tasks (``token_type_ids`` is accepted from the collator and unused)."""
         area_logits, polarity_logits = super().forward(input_ids, attention_mask)
         out = {"area_logits": area_logits, "polarity_logits": polarity_logits}
         if area_labels is not None and polarity_labels is not None:
@@ -88,7 +95,7 @@ class _Rows(torch.utils.data.Dataset):
         return item
 
 
-def _target(value):
+def _target(value: Any) -> Any:
     """A class index stays an int (hard label); a probability row becomes a float tensor (soft label),
     which `cross_entropy` reads as a target distribution."""
     if np.ndim(value) == 0:
@@ -102,7 +109,7 @@ class _PadWithTargets:
 
     TARGETS = ("area_labels", "polarity_labels")
 
-    def __init__(self, tokenizer):
+    def __init__(self, tokenizer: Any):
         self.pad = DataCollatorWithPadding(tokenizer)
 
     def __call__(self, features: list[dict]) -> dict:
@@ -113,7 +120,7 @@ class _PadWithTargets:
         return batch
 
 
-def soft_targets(labels: list[str], classes, teacher_proba: np.ndarray | None = None) -> np.ndarray:
+def soft_targets(labels: list[str], classes: Sequence[str], teacher_proba: np.ndarray | None = None) -> np.ndarray:
     """One-hot rows for gold labels, followed by the teacher's probability rows (distillation)."""
     onehot = np.eye(len(classes), dtype=np.float32)[[list(classes).index(x) for x in labels]]
     if teacher_proba is None:
@@ -121,7 +128,9 @@ def soft_targets(labels: list[str], classes, teacher_proba: np.ndarray | None = 
     return np.vstack([onehot, np.asarray(teacher_proba, dtype=np.float32)])
 
 
-def load_encoder(config: TrainConfig):
+def load_encoder(config: TrainConfig) -> tuple[Any, Any]:
+    """(tokenizer, transformers encoder) from ``config.encoder`` (local files only), cut to the first
+    ``config.keep_layers`` layers when set."""
     path = resolve_encoder(config.encoder)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     encoder = AutoModel.from_pretrained(path, local_files_only=True, attn_implementation="eager")
@@ -131,9 +140,11 @@ def load_encoder(config: TrainConfig):
     return tokenizer, encoder
 
 
-def train_multitask(texts: list[str], areas: list[str], polarities: list[str], area_classes, polarity_classes,
-                    config: TrainConfig, output_dir: Path, distill_texts: list[str] | None = None,
-                    distill_proba: tuple[np.ndarray, np.ndarray] | None = None):
+def train_multitask(texts: list[str], areas: list[str], polarities: list[str], area_classes: Sequence[str],
+                    polarity_classes: Sequence[str], config: TrainConfig, output_dir: Path,
+                    distill_texts: list[str] | None = None,
+                    distill_proba: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> tuple[MultiTaskNetwork, Any, list[dict]]:
     """Fine-tune; returns (network in eval mode, tokenizer, Trainer log history).
 
     With `distill_texts` and `distill_proba` (a teacher's area and polarity probabilities for them, in
@@ -182,7 +193,7 @@ class _LogitsOnly(nn.Module):
         return (torch.softmax(out["area_logits"], dim=-1), torch.softmax(out["polarity_logits"], dim=-1))
 
 
-def export_onnx(network: MultiTaskNetwork, tokenizer, path: Path, opset: int = 17) -> Path:
+def export_onnx(network: MultiTaskNetwork, tokenizer: Any, path: Path, opset: int = 17) -> Path:
     """fp32 ONNX with dynamic batch and sequence axes."""
     sample = tokenizer(["Social workers know children well."], return_tensors="pt")
     with torch.no_grad():

@@ -14,7 +14,9 @@ Trained and exported by `models/multitask.py` (which needs torch); this module n
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -47,7 +49,9 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, directory) -> OnnxFindingClassifier:
+    def load(cls, directory: str | Path) -> OnnxFindingClassifier:
+        """Open a model directory (model.json, the ONNX graph, tokenizer.json); raises ModelLoadError
+        when it is unsafe, of another family, or lacks a file."""
         path = Path(directory)
         meta = read_model_json(path, expected_family=cls.family)
         for name in (ONNX_FILE, TOKENIZER_FILE):
@@ -77,7 +81,7 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
         self.tokenizer_.enable_truncation(self.max_length)
         self.tokenizer_.no_padding()
 
-    def save(self, directory) -> Path:
+    def save(self, directory: str | Path) -> Path:
         """Copy the model's files to `directory` (a saved model is already its files)."""
         import shutil
 
@@ -91,7 +95,8 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
         return path
 
     @staticmethod
-    def write_directory(directory: Path, onnx_path: Path, tokenizer, area_classes, polarity_classes,
+    def write_directory(directory: Path, onnx_path: Path, tokenizer: Any, area_classes: Sequence[str],
+                        polarity_classes: Sequence[str],
                         max_length: int) -> Path:
         """Lay out a model directory from an exported graph and a transformers fast tokenizer."""
         import shutil
@@ -107,7 +112,11 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ predicting
 
-    def predict_proba(self, texts) -> tuple[np.ndarray, np.ndarray]:
+    def predict_proba(self, texts: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(area_proba, polarity_proba)``, float32, columns in ``area_classes_`` / ``polarity_classes_``
+        order. Each sentence is its own run (the int8 graph's scales are per run, so batching would
+        change the answers), spread over ``threads_`` threads (``num_threads``, else the usable cores
+        up to MAX_THREADS)."""
         from concurrent.futures import ThreadPoolExecutor
 
         texts = check_texts(texts)
@@ -133,7 +142,7 @@ class OnnxFindingClassifier(JointClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "session_")
 
-    def predict_findings(self, texts) -> tuple[np.ndarray, np.ndarray]:
+    def predict_findings(self, texts: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(areas, polarities)``: two 1-d arrays of str."""
         area, polarity = self.predict_proba(texts)
         return self.area_classes_[area.argmax(axis=1)], self.polarity_classes_[polarity.argmax(axis=1)]
@@ -161,9 +170,12 @@ class TransformerFindingTrainer(JointClassifierMixin, BaseEstimator):
         self.quantise = quantise
         self.num_threads = num_threads
 
-    def fit(self, X, y, polarities=None, sample_weight=None, distill_texts=None, distill_proba=None):
+    def fit(self, X: Any, y: Any, polarities: Any = None, sample_weight: Any = None,
+            distill_texts: list[str] | None = None, distill_proba: Any = None) -> Self:
         """``fit(X, y)`` with ``y`` of shape (n, 2) (area, polarity), or ``fit(X, areas, polarities)``.
 
+        Fine-tunes with the transformers Trainer, exports to ONNX (int8 when ``quantise``) in a
+        temporary folder and loads the result as ``model_``. ``sample_weight`` is not used.
         ``distill_texts`` (unlabelled sentences) with ``distill_proba`` (a teacher's area and polarity
         probabilities for them, columns in sorted class order) add knowledge distillation to training.
         """
@@ -194,21 +206,26 @@ class TransformerFindingTrainer(JointClassifierMixin, BaseEstimator):
         return self
 
     @property
-    def area_classes_(self):
+    def area_classes_(self) -> np.ndarray:
+        """Area labels, sorted (the trained model's)."""
         return self.model_.area_classes_
 
     @property
-    def polarity_classes_(self):
+    def polarity_classes_(self) -> np.ndarray:
+        """Polarity labels, sorted (the trained model's)."""
         return self.model_.polarity_classes_
 
-    def predict_proba(self, texts):
+    def predict_proba(self, texts: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The trained ONNX model's ``predict_proba``."""
         return self.model_.predict_proba(texts)
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
 
-    def predict_findings(self, texts):
+    def predict_findings(self, texts: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The trained ONNX model's ``predict_findings``."""
         return self.model_.predict_findings(texts)
 
-    def save(self, directory) -> Path:
+    def save(self, directory: str | Path) -> Path:
+        """Save the trained ONNX model (``OnnxFindingClassifier.save``)."""
         return self.model_.save(directory)

@@ -6,9 +6,12 @@ inflections and the spelling noise of PDF extraction.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
@@ -58,7 +61,9 @@ class TfidfClassifier(TextClassifier):
         self.class_weight = class_weight
         self.max_iter = max_iter
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Iterable[str], y: Iterable[str], sample_weight: ArrayLike | None = None) -> Self:
+        """Fit the TF-IDF vocabulary and the logistic regression on the texts; returns self. Raises
+        InputError for bad inputs, DataError for fewer than two classes."""
         texts, labels, weights = check_fit_inputs(X, y, sample_weight)
         self.features_ = self._new_features()
         matrix = self.features_.fit_transform(texts)
@@ -67,7 +72,8 @@ class TfidfClassifier(TextClassifier):
         self.classes_ = np.asarray(self.classifier_.classes_, dtype=str)
         return self
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Class probabilities of the logistic regression: shape (n_texts, n_classes)."""
         check_is_fitted(self, "classifier_")
         texts = check_texts(X)
         if not texts:

@@ -24,6 +24,8 @@ BOLD_HEADING_SIZE_TOLERANCE = 0.6
 
 @dataclass
 class Block:
+    """A heading, run of text or list item of a letter or text document, before it becomes an Element."""
+
     kind: str  # "heading", "text" or "bullet"
     text: str
     page: int | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..labels import DOCUMENT_KINDS, JUDGEMENTS
@@ -52,6 +53,7 @@ class Sentence:
     role: str | None = None  # the boilerplate role, when not a finding
 
     def to_dict(self) -> dict:
+        """Every field by name (a row of the corpus sentence table)."""
         return dataclasses.asdict(self)
 
 
@@ -71,6 +73,7 @@ class Element:
 
     @property
     def is_boilerplate(self) -> bool:
+        """True for letterhead, address, sign-off and the like (kind ``boilerplate``)."""
         return self.kind == "boilerplate"
 
 
@@ -79,6 +82,9 @@ Paragraph = Element
 
 @dataclass
 class Section:
+    """A part of a document under one heading: its kind (SECTION_KINDS), the area and grade it is
+    about when it names them, and its elements."""
+
     heading: str
     kind: str
     area: str | None
@@ -87,6 +93,7 @@ class Section:
 
     @property
     def elements(self) -> list[Element]:
+        """The section's elements (``paragraphs``, the older name, is the same list)."""
         return self.paragraphs
 
 
@@ -109,7 +116,7 @@ class Document:
     inspection_end: dt.date | None
     lead_inspector: str | None
     era: str | None  # labels.ERAS for a full inspection; None otherwise
-    grades: dict[str, str] | None  # judgement (labels.JUDGEMENTS) -> grade (labels.GRADES)
+    grades: dict[str, str | None] | None  # judgement (labels.JUDGEMENTS) -> grade (labels.GRADES)
     sections: list[Section]
     kind: str = "inspection"  # DOCUMENT_KINDS
     urn: str | None = None
@@ -125,22 +132,27 @@ class Document:
 
     @property
     def doc_id(self) -> str:
+        """The publication's id (``report_id``)."""
         return self.report_id
 
     @property
     def paragraphs(self) -> list[Element]:
+        """Every element of every section, in reading order."""
         return [p for s in self.sections for p in s.paragraphs]
 
     @property
     def elements(self) -> list[Element]:
+        """The same as ``paragraphs``."""
         return self.paragraphs
 
     @property
     def sentences(self) -> list[Sentence]:
+        """Every sentence of every element, in reading order."""
         return [s for p in self.paragraphs for s in p.sentences]
 
     @property
     def finding_sentences(self) -> list[Sentence]:
+        """The sentences that can be findings (``is_finding``: not boilerplate, not about the visit itself)."""
         return [s for s in self.sentences if s.is_finding]
 
     def grade_for_area(self, area: str) -> str | None:
@@ -148,6 +160,9 @@ class Document:
         return grade_for_area(self.grades, area)
 
     def metadata(self) -> dict:
+        """What the document states about itself, JSON-ready: id, path, authority, dates (ISO), lead
+        inspector, era, number of sentences and a ``grade_<judgement>`` per judgement; other kinds
+        than inspection reports add ``document_metadata()``."""
         meta = {
             "report_id": self.report_id,
             "path": self.path,
@@ -184,7 +199,7 @@ Report = Document
 
 
 def fill_sentences(element: Element, section: Section, report_id: str, *, finding: bool,
-                   area: str | None, not_finding=None) -> None:
+                   area: str | None, not_finding: Callable[[str], str | None] | None = None) -> None:
     """Split an element of a letter or text into sentences (pysbd) with provenance.
 
     Boilerplate keeps every piece (each is returned, marked not a finding); other elements keep

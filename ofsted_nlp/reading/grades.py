@@ -6,6 +6,8 @@ grade is ever inferred from findings).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import cast
 
 from ..labels import normalise_grade
 from .sentences import norm
@@ -15,7 +17,7 @@ GRADE_WORDS = r"(outstanding|good|requires? improvement(?: to be good)?|inadequa
 GRADE_CELL_MAX_CHARS = 45
 
 
-def grade_for_area(grades, area: str | None) -> str | None:
+def grade_for_area(grades: Mapping[str, object] | None, area: str | None) -> str | None:
     """The grade, in a judgement -> grade mapping, of the judgement that covers `area`.
 
     ILACS 2018 to 2022 judges children in care and care leavers together, so care
@@ -43,11 +45,13 @@ def grade(word: str) -> str | None:
 
 
 def grade_after(label: str, text: str) -> str | None:
+    """The grade named right after the regex ``label`` in ``text`` ("... help and protection: good"), or None."""
     m = re.search(label + r"[\s:.]*" + GRADE_WORDS, text, re.I)
-    return grade(m.group(m.lastindex)) if m else None
+    return grade(m.group(cast(int, m.lastindex))) if m else None  # GRADE_WORDS is a group, so lastindex is set
 
 
 def grade_in_heading(text: str) -> str | None:
+    """The grade a heading ends with or states ("Overall effectiveness: Good"), or None."""
     text = re.sub(r"\s+(?:executive )?summary:?$", "", text, flags=re.I)  # "... Good Summary"
     g = re.search(GRADE_WORDS + r"\)?\.?\s*$", text, re.I) or re.search(r":\s*" + GRADE_WORDS, text, re.I) or \
         re.search(r"is that (?:it|they) (?:is |are )?" + GRADE_WORDS, text, re.I)
@@ -55,10 +59,11 @@ def grade_in_heading(text: str) -> str | None:
 
 
 def is_grade_only(text: str) -> bool:
+    """True for a short cell that is nothing but a grade ("Good", "Requires improvement:")."""
     return len(text) < GRADE_CELL_MAX_CHARS and normalise_grade(text.strip(" :.")) is not None
 
 
-def parse_grades(front: str, full: str, era: str) -> dict[str, str]:
+def parse_grades(front: str, full: str, era: str) -> dict[str, str | None]:
     """Judgement grades as the report states them on its front page (and SIF's sub-judgements)."""
     f = norm(front)
     if era in ("ilacs", "ilacs_2026"):
@@ -70,7 +75,7 @@ def parse_grades(front: str, full: str, era: str) -> dict[str, str]:
     return {}
 
 
-def _ilacs_grades(f: str) -> dict[str, str]:
+def _ilacs_grades(f: str) -> dict[str, str | None]:
     rules = {
         "leadership": r"impact of leaders on (?:social work )?practice with children and families",
         "help_and_protection": r"children who need help and protection",
@@ -82,7 +87,7 @@ def _ilacs_grades(f: str) -> dict[str, str]:
     else:
         rules["children_in_care"] = r"experiences and progress of children in care(?! and)"
         rules["care_leavers"] = r"experiences and progress of (?:children )?care leavers"
-    grades = {}
+    grades: dict[str, str | None] = {}
     for judgement, label in rules.items():
         g = grade_after(label, f)
         if g:
@@ -90,8 +95,8 @@ def _ilacs_grades(f: str) -> dict[str, str]:
     return grades
 
 
-def _sif_grades(f: str, n: str) -> dict[str, str]:
-    grades: dict[str, str] = {}
+def _sif_grades(f: str, n: str) -> dict[str, str | None]:
+    grades: dict[str, str | None] = {}
     m = re.search(r"(?:overall judgement is (?:that )?(?:children's services? (?:in [^.]{2,60}? )?)?|"
                   r"children's services in [^.]{2,60}? )(?:are |is )?" + GRADE_WORDS, f, re.I)
     if m:
@@ -113,10 +118,10 @@ def _sif_grades(f: str, n: str) -> dict[str, str]:
     return grades
 
 
-def _pre_sif_grades(f: str, n: str) -> dict[str, str]:
+def _pre_sif_grades(f: str, n: str) -> dict[str, str | None]:
     # The 2012-13 inspections of looked after children services: their overall
     # effectiveness is the children-in-care judgement, beside leadership and management.
-    grades: dict[str, str] = {}
+    grades: dict[str, str | None] = {}
     m = re.search(r"overall effectiveness[^.]{0,120}?grade\s*\d\s*\(" + GRADE_WORDS, n, re.I)
     if m:
         grades["overall_effectiveness"] = grade(m.group(1))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import os
 import warnings
 from pathlib import Path
 
@@ -46,7 +47,7 @@ class DocumentWarning(UserWarning):
     """A document was read, but something about it needs the reader's attention (e.g. not English)."""
 
 
-def read_document(source, *, lines: bool = False, doc_id: str | None = None) -> Document:
+def read_document(source: str | os.PathLike[str], *, lines: bool = False, doc_id: str | None = None) -> Document:
     """Read a publication: a `pathlib.Path` to a .pdf, .txt, .md, .html or .htm file, or a `str` of text.
 
     `lines=True` reads each non-empty line of a text as one item (no sentence splitting).
@@ -71,6 +72,8 @@ def read_document(source, *, lines: bool = False, doc_id: str | None = None) -> 
 
 
 def read_pdf_document(path: Path) -> Document:
+    """A PDF as the document of its kind: a letter (focused or monitoring visit, JTAI...), or else a
+    full inspection report. Raises ReportError for a PDF that is neither."""
     pdf = read_pdf(path)
     full = "\n".join(pdf.page_texts)
     kind = letter_kind("\n".join(pdf.page_texts[:1]) + "\n" + "\n".join(pdf.page_texts[-2:]))

@@ -43,6 +43,7 @@ BACK_COVER = re.compile(
 
 
 def is_bullet_char(ch: str) -> bool:
+    """True for a bullet glyph, including the private-use symbols that Symbol and Wingdings fonts map bullets to."""
     return ch in BULLETS or "\uf000" <= ch <= "\uf0ff"
 
 
@@ -54,6 +55,8 @@ def bullet_marker(text: str) -> bool:
 
 
 def running_key(text: str) -> str:
+    """A header or footer line without its digits, spaces collapsed and lower case, so every page's
+    copy ("Page 3 of 12") has the same key."""
     return re.sub(r"[\d\s]+", " ", text).strip().lower()
 
 
@@ -118,6 +121,8 @@ class ParaBuilder:
     y0: float | None = None  # top of its first line
 
     def text(self) -> str:
+        """The paragraph's lines joined by spaces, normalised; after a line ending in a letter and a hyphen
+        ("child-") the next follows with no space."""
         out = ""
         for part in self.parts:
             if not out:

@@ -10,13 +10,19 @@ that sentences naming no group of children speak for, as a section heading does 
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .blocks import Block
 from .document import Document, Element, Section, fill_sentences
 from .metadata import DATE, parse_date, urn, visit_summary, which_visit
 from .sections import classify_heading
 from .sentences import norm
+
+if TYPE_CHECKING:
+    from .pdf import Line
 
 # Letter headings -> section kind. Sections of kind about_inspection describe the visit itself.
 LETTER_HEADINGS: list[tuple[re.Pattern, str]] = [
@@ -74,6 +80,7 @@ def letter_kind(text: str) -> str | None:
 
 
 def focus_area(focus: str | None) -> str | None:
+    """The area (labels.AREAS) a visit's focus names, or None when it names none."""
     if not focus:
         return None
     for area, pattern in _FOCUS_AREAS:
@@ -82,7 +89,8 @@ def focus_area(focus: str | None) -> str | None:
     return None
 
 
-def letter_document(blocks: list[Block], *, path: str, report_id: str, kind: str, margins=()) -> Document:
+def letter_document(blocks: list[Block], *, path: str, report_id: str, kind: str,
+                    margins: Sequence[Line] = ()) -> Document:
     """A letter's document from its blocks (see the module docstring); `margins` are a PDF's running
     header and footer lines, kept as boilerplate."""
     reader = _LetterReader(report_id)
@@ -107,7 +115,7 @@ class _LetterReader:
         self.sections = [self.section]
         self.phase = "head"  # head -> body -> sign_off
         self.title: str | None = None
-        self.letter_date = None
+        self.letter_date: dt.date | None = None
         self.focus_parts: list[str] = []
         self.signers: list[str] = []
 

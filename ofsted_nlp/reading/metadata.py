@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 from .grades import GRADE_WORDS, grade
 from .sentences import norm
@@ -13,7 +14,8 @@ ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "
             "eleventh", "twelfth")
 
 
-def parse_date(day, month, year) -> dt.date | None:
+def parse_date(day: str | int, month: str, year: str | int) -> dt.date | None:
+    """The date of a day, a month name and a year as printed ("9", "May", "2022"); None when it is no date."""
     try:
         return dt.datetime.strptime(f"{int(day)} {month.title()} {year}", "%d %B %Y").date()
     except ValueError:
@@ -69,12 +71,15 @@ def detect_era(front: str) -> str | None:
 
 
 def lead_inspector(text: str) -> str | None:
+    """The name after "Lead inspector" (or "Reporting inspector") in a report, or None."""
     m = re.search(r"(?i:lead|reporting) (?i:inspector):?\s+([A-Z][^\n,]{2,60}?)(?:,|\n|\s+(?:Her|His) Majesty|\s+HMI\b)",
                   text)
     return norm(m.group(1)) if m else None
 
 
 def local_authority(front: str, report_id: str) -> str:
+    """The authority a report's front page names ("Inspection of York local authority children's
+    services"); failing that, the name in its file name ``DATE_NAME_URN``, or the id itself."""
     f = norm(front)
     m = re.search(r"Inspection of (?:the )?(.{3,80}?) (?:local authority )?children's services", f)
     if m and "social care" not in m.group(1):
@@ -87,6 +92,7 @@ def local_authority(front: str, report_id: str) -> str:
 
 
 def publication_date(front: str, report_id: str) -> dt.date | None:
+    """The "Report published" date of the front page; failing that, the date its file name starts with."""
     m = re.search(r"(?:Report published|Published):?\s*" + DATE.pattern, norm(front), re.I)
     if m:
         return parse_date(*m.groups()[-3:])
@@ -101,6 +107,7 @@ def publication_date(front: str, report_id: str) -> dt.date | None:
 
 
 def urn(text: str) -> str | None:
+    """The Ofsted unique reference number printed in ``text`` ("URN: 80526"), or None."""
     m = re.search(r"\b(?:URN|Unique reference number)\s*:?\s*([A-Z]{0,3}\d{5,8})\b", text)
     return m.group(1) if m else None
 
@@ -149,7 +156,7 @@ def which_visit(text: str) -> dict:
     m = re.search(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th)) monitoring visit\b", t, re.I)
     if m:
         word = m.group(1).lower()
-        out["visit_number"] = ORDINALS.index(word) + 1 if word in ORDINALS else int(re.match(r"\d+", word).group())
+        out["visit_number"] = ORDINALS.index(word) + 1 if word in ORDINALS else int(cast(re.Match, re.match(r"\d+", word)).group())
     m = re.search(r"(?:was|were|being|been) judged (?:to be |as )?" + GRADE_WORDS +
                   r"(?:\s+for (?:its )?overall effectiveness)?(?:\s+(?:in|at its last inspection in)\s+(" +
                   MONTHS + r")\s+(\d{4}))?", t, re.I)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import ReportError
 
@@ -52,6 +53,8 @@ class Line:
 
 @dataclass
 class PdfPage:
+    """One page: its plain text and its lines with position and font."""
+
     number: int  # 1-based
     height: float
     text: str
@@ -60,11 +63,14 @@ class PdfPage:
 
 @dataclass
 class PdfText:
+    """What ``read_pdf`` returns: the file and its pages."""
+
     path: Path
     pages: list[PdfPage]
 
     @property
     def page_texts(self) -> list[str]:
+        """The plain text of each page, in page order."""
         return [p.text for p in self.pages]
 
 
@@ -82,7 +88,7 @@ def read_pdf(path: str | Path) -> PdfText:
     if b"%PDF" not in head:
         raise ReportError(path, "not a PDF (no %PDF header)")
     try:
-        doc = pymupdf.open(path)
+        doc: Any = pymupdf.open(path)  # Any: PyMuPDF's Document is not typed as iterable
     except Exception as exc:  # pymupdf raises several types for broken files
         raise ReportError(path, f"corrupt PDF ({exc})") from None
     with doc:
@@ -159,6 +165,7 @@ def reading_order(blocks: list[dict], height: float) -> list[dict]:
         y0 = block["_top"] = _text_top(block)
         body = in_body(block)
         if body and k == last_body and _is_heading_block(block):  # the page's last block, drawn after the rest
+            assert y0 is not None  # in_body() is False for a block without a top
             above = [i for i, b in enumerate(out) if b.get("_body") and b["_top"] > y0 + MOVED_HEADING_MIN_RISE
                      and b["bbox"][0] < x1 and x0 < b["bbox"][2]]
             if above and max(out[i]["bbox"][3] for i in above) > y1 + MOVED_HEADING_MIN_SPAN:
@@ -170,7 +177,7 @@ def reading_order(blocks: list[dict], height: float) -> list[dict]:
     return out
 
 
-def page_lines(page, page_no: int) -> list[Line]:
+def page_lines(page: Any, page_no: int) -> list[Line]:
     """The lines of one PyMuPDF page, in reading order, footnote markers dropped."""
     lines = []
     for block in reading_order(page.get_text("dict", sort=False)["blocks"], page.rect.height):
@@ -199,4 +206,4 @@ def body_size(lines: list[Line]) -> float:
     for ln in lines:
         key = round(ln.size)
         weight[key] = weight.get(key, 0) + len(ln.text)
-    return float(max(weight, key=weight.get)) if weight else 12.0
+    return float(max(weight, key=weight.__getitem__)) if weight else 12.0

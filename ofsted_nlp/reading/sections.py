@@ -179,6 +179,8 @@ class _SectionBuilder:
     def __init__(self, lines: list[Line], body: float, era: str):
         self.lines, self.body = lines, body
         self.sections: list[tuple] = []
+        self.area: str | None
+        self.grade: str | None
         self.heading, self.kind, self.area, self.grade = "Front matter", "front_matter", None, None
         self.section_size, self.section_page = body, 1
         self.paras: list[ParaBuilder] = []
@@ -188,7 +190,7 @@ class _SectionBuilder:
         # ("Key judgement | Judgement grade") in body text, with the grade beside it.
         self.table_row: list[Line] | None = None
         self.await_grade = False
-        self.last_judgement: tuple | None = None  # (heading, kind, area, grade) of the last judgement or LSCB section
+        self.last_judgement: tuple[str, str, str | None, str | None] | None = None  # (heading, kind, area, grade) of the last judgement or LSCB section
         self.pending_number: int | None = None
         self.last_number: int | None = None
         self.pending_bullet = False
@@ -298,6 +300,7 @@ class _SectionBuilder:
     def _take_table_line(self, ln: Line) -> bool:
         """Read `ln` as part of a judgement-table row; False when the table has ended."""
         table_row = self.table_row
+        assert table_row is not None  # called only inside a table
         label, row_grade = None, None
         if is_grade_only(ln.text) and ln.x0 > TABLE_GRADE_MIN_X and table_row:
             label, row_grade = norm(" ".join(l.text for l in table_row)), ln.text
@@ -305,6 +308,7 @@ class _SectionBuilder:
             # the title's last line and the grade read as one line
             label, row_grade = norm(" ".join([l.text for l in table_row] + [ln.text[:m.start()]])), m.group(1)
         if label is not None:
+            assert row_grade is not None  # set together with label
             found = classify_heading(label)
             if found and found[0] == "judgement":
                 if self.kind == "judgement" and self.area == found[1] and not self.paras:
@@ -399,6 +403,7 @@ class _SectionBuilder:
                 text[1:].strip() if marker else text
         if not paras:
             return ParaBuilder(ln.page, None, "text", [], ln.y1), text
+        assert prev is not None  # paras is not empty
         if prev.kind in ("numbered", "bullet") and ln.page == prev.page and prev.parts and \
                 SENTENCE_CLOSE.search(prev.parts[-1]) and ln.x0 < (
                     prev.x_cont if prev.x_cont is not None else prev.x_first + BULLET_INDENT * prev.marker_in_line

@@ -53,6 +53,7 @@ def text_blocks(text: str) -> list[Block]:
             current = Block("bullet" if bullet is not None else "text", line, line=number)
             blocks.append(current)
         else:
+            assert current is not None  # a continuation line follows a block's first line
             current.text = f"{current.text} {line}"
         prev_line = line
     for b in blocks:
