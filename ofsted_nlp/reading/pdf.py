@@ -1,11 +1,17 @@
-"""Text lines out of a PDF: the only module that talks to the PDF library (PyMuPDF).
+"""Text lines out of a PDF: the records every reader works on, the file checks and the choice of PDF library.
 
 `read_pdf(path)` checks the file (missing, not a PDF, corrupt, encrypted, empty) and returns a
 `PdfText`: each page's plain text and its lines (`Line`: page, box, font size, bold, text) in
 reading order. Everything above works on `Line`s and never sees the library.
+
+Two backends produce the same records: `pdfium` (pypdfium2, Apache-2.0/BSD: the base install)
+and `pymupdf` (PyMuPDF, AGPL: the optional extra `ofsted-nlp[pymupdf]`). `read_pdf(path, backend=...)`
+or the environment variable `OFSTED_NLP_PDF_BACKEND` picks one; the default is `DEFAULT_BACKEND`.
+Only `pdf_pdfium.py` and `pdf_mupdf.py` import a PDF library.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +26,12 @@ BODY_BOTTOM = 0.935
 MOVED_HEADING_MIN_RISE = 20
 # ... and the blocks it would precede reach this many points below it (a real jump, not a neighbour).
 MOVED_HEADING_MIN_SPAN = 40
-# A span smaller than this share of its line's main size, raised (superscript flag), is a footnote marker.
+# A span smaller than this share of its line's main size, raised (superscript), is a footnote marker.
 SUPERSCRIPT_SIZE_RATIO = 0.8
-# PyMuPDF's span flags.
-_FLAG_SUPERSCRIPT = 1
-_FLAG_BOLD = 16
+
+BACKENDS = ("pdfium", "pymupdf")
+DEFAULT_BACKEND = "pdfium"
+BACKEND_ENV = "OFSTED_NLP_PDF_BACKEND"
 
 
 @dataclass
@@ -60,10 +67,20 @@ class PdfText:
         return [p.text for p in self.pages]
 
 
-def read_pdf(path: str | Path) -> PdfText:
-    """The text and lines of every page. Raises ReportError naming the file and the reason."""
-    import pymupdf
+def pdf_backend(backend: str | None = None) -> str:
+    """The backend to use: `backend` if given, else $OFSTED_NLP_PDF_BACKEND, else `DEFAULT_BACKEND`."""
+    from ..errors import InputError
 
+    name = (backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND).strip().lower()
+    if name not in BACKENDS:
+        where = "backend" if backend else f"${BACKEND_ENV}"
+        raise InputError(f"unknown PDF backend {name!r} ({where}); choose one of {', '.join(BACKENDS)}")
+    return name
+
+
+def read_pdf(path: str | Path, backend: str | None = None) -> PdfText:
+    """The text and lines of every page. Raises ReportError naming the file and the reason."""
+    name = pdf_backend(backend)
     path = Path(path)
     if not path.exists():
         raise ReportError(path, "file not found")
@@ -73,91 +90,24 @@ def read_pdf(path: str | Path) -> PdfText:
         head = fh.read(1024)
     if b"%PDF" not in head:
         raise ReportError(path, "not a PDF (no %PDF header)")
-    try:
-        doc = pymupdf.open(path)
-    except Exception as exc:  # pymupdf raises several types for broken files
-        raise ReportError(path, f"corrupt PDF ({exc})") from None
-    with doc:
-        if doc.needs_pass or doc.is_encrypted:
-            raise ReportError(path, "encrypted PDF (password protected)")
-        if doc.page_count == 0:
-            raise ReportError(path, "corrupt PDF (no pages)")
+    if name == "pymupdf":
         try:
-            pages = [PdfPage(i + 1, page.rect.height, page.get_text(), page_lines(page, i + 1))
-                     for i, page in enumerate(doc)]
-        except Exception as exc:
-            raise ReportError(path, f"corrupt PDF ({exc})") from None
-    return PdfText(path, pages)
+            from . import pdf_mupdf as module
+        except ImportError:  # (pdf_mupdf imports pymupdf lazily; this guards a partial install)
+            raise
+        _require("pymupdf", "pymupdf")
+    else:
+        from . import pdf_pdfium as module
+    return PdfText(path, module.read_pages(path))
 
 
-def _text_top(block) -> float | None:
-    """Where a block's first line with text starts (blocks may open with blank lines)."""
-    tops = [ln["bbox"][1] for ln in block.get("lines", []) if any(s["text"].strip() for s in ln["spans"])]
-    return min(tops) if tops else None
+def _require(module: str, extra: str) -> None:
+    import importlib.util
 
+    from ..errors import InputError
 
-def _is_bold_span(span) -> bool:
-    return bool(span["flags"] & _FLAG_BOLD) or "bold" in span["font"].lower()
-
-
-def _is_heading_block(block) -> bool:
-    """One line of bold text."""
-    lines = [ln for ln in block.get("lines", []) if any(s["text"].strip() for s in ln["spans"])]
-    return len(lines) == 1 and all(_is_bold_span(s) for s in lines[0]["spans"] if s["text"].strip())
-
-
-def reading_order(blocks: list[dict], height: float) -> list[dict]:
-    """PyMuPDF's block order, except that a heading it gives far below where it stands is put back in place.
-
-    The content stream usually runs down the page, but now and then a heading is drawn after the text
-    under it ("Recommendations" last on its page). Such a heading (one bold line, the last block of the
-    page), in the column of the blocks before it and well above them, moves before the first of them
-    that starts below it. Other blocks keep PyMuPDF's order: table cells beside each other (the grade
-    after its label), margins.
-    """
-    def in_body(block):
-        top = _text_top(block)
-        return top is not None and BODY_TOP * height < top and block["bbox"][3] < BODY_BOTTOM * height
-
-    last_body = max((i for i, b in enumerate(blocks) if in_body(b)), default=None)
-    out: list[dict] = []
-    for k, block in enumerate(blocks):
-        x0, _, x1, y1 = block["bbox"]
-        y0 = block["_top"] = _text_top(block)
-        body = in_body(block)
-        if body and k == last_body and _is_heading_block(block):  # the page's last block, drawn after the rest
-            above = [i for i, b in enumerate(out) if b.get("_body") and b["_top"] > y0 + MOVED_HEADING_MIN_RISE
-                     and b["bbox"][0] < x1 and x0 < b["bbox"][2]]
-            if above and max(out[i]["bbox"][3] for i in above) > y1 + MOVED_HEADING_MIN_SPAN:
-                block["_body"] = True
-                out.insert(above[0], block)
-                continue
-        block["_body"] = bool(body)
-        out.append(block)
-    return out
-
-
-def page_lines(page, page_no: int) -> list[Line]:
-    """The lines of one PyMuPDF page, in reading order, footnote markers dropped."""
-    lines = []
-    for block in reading_order(page.get_text("dict", sort=False)["blocks"], page.rect.height):
-        for line in block.get("lines", []):
-            spans = [s for s in line["spans"] if s["text"].strip()]
-            if not spans:
-                continue
-            # a bullet glyph is often set larger than its text
-            main = max((s["size"] for s in spans if any(c.isalnum() for c in s["text"])),
-                       default=max(s["size"] for s in spans))
-            # superscript footnote markers ("improve?1") are small raised spans
-            kept = [s for s in spans if not (s["flags"] & _FLAG_SUPERSCRIPT and s["size"] < SUPERSCRIPT_SIZE_RATIO * main)]
-            text = "".join(s["text"] for s in line["spans"] if s in kept or not s["text"].strip())
-            text = text.replace("\u00a0", " ").strip()
-            if not text:
-                continue
-            bold = all(_is_bold_span(s) for s in kept)
-            lines.append(Line(page_no, line["bbox"][0], line["bbox"][2], line["bbox"][1], line["bbox"][3], main, bold,
-                              text))
-    return lines
+    if importlib.util.find_spec(module) is None:
+        raise InputError(f"the {extra!r} PDF backend needs {module}: pip install 'ofsted-nlp[{extra}]'")
 
 
 def body_size(lines: list[Line]) -> float:
