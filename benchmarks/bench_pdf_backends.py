@@ -7,7 +7,8 @@
 For every PDF and backend it reads the report (`read_pdf(path, backend)` then `report_from_pdf`), and
 prints per backend: reports read, grades identical to the reference backend's (PyMuPDF), other metadata
 identical, sentences per report, the share of the gold sentence ids (labelled_data/gold.jsonl, inspection
-rows) whose report the backend reproduces, overall and per era, and seconds per report (the read and
+rows, less those sampled outside the finding sections, which no corpus holds) among the ids of the sentences
+the backend's reports give, overall and per era, and seconds per report (the read and
 parse of one report in a worker, median and mean). `--diffs` writes, for a seeded sample of reports, the
 sentences one backend gives and the other does not, paired by position, for a hand check.
 
@@ -23,7 +24,7 @@ import random
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -82,59 +83,69 @@ def _grades(meta: dict) -> dict:
     return {k[len("grade_"):]: v for k, v in meta.items() if k.startswith("grade_") and v is not None}
 
 
+# Gold rows sampled on purpose from outside the finding sections: no corpus holds them.
+OUTSIDE_CORPUS_SAMPLING = "outside_findings"
+
+
 def load_gold() -> dict[str, list[tuple[str, str]]]:
-    """Gold inspection sentence ids by report: [(id, era)]."""
+    """Gold inspection sentence ids by report, [(id, era)], the rows sampled outside the corpus left out."""
     by_report: dict[str, list[tuple[str, str]]] = defaultdict(list)
     with open(GOLD, encoding="utf-8") as fh:
         for row in map(json.loads, fh):
-            if row.get("document_kind") == "inspection":
+            if row.get("document_kind") == "inspection" and row.get("sampling") != OUTSIDE_CORPUS_SAMPLING:
                 by_report[row["report_id"]].append((row["id"], row.get("era") or "?"))
     return by_report
 
 
-def summarise(results: dict[str, dict[str, dict]], backends: list[str]) -> None:
-    ref = results[REFERENCE]
-    gold = {k: v for k, v in load_gold().items() if k in ref}  # the reports of this folder
-    print(f"\n{'':34}" + "".join(f"{b:>16}" for b in backends))
+COLUMN = 20  # characters a backend's column takes
 
-    def row(label, values):
-        print(f"{label:34}" + "".join(f"{v:>16}" for v in values))
 
-    readable = {b: {k for k, r in results[b].items() if "meta" in r} for b in backends}
-    row("reports read", [len(readable[b]) for b in backends])
-    both = {b: readable[b] & readable[REFERENCE] for b in backends}
-    row("grades identical to pymupdf", [f"{sum(_grades(results[b][k]['meta']) == _grades(ref[k]['meta']) for k in both[b])}"
-                                        f"/{len(readable[REFERENCE])}" for b in backends])
-    row("  reports with any grade", [sum(bool(_grades(results[b][k]["meta"])) for k in readable[b]) for b in backends])
-    row("era identical to pymupdf", [sum(results[b][k]["meta"]["era"] == ref[k]["meta"]["era"] for k in both[b])
-                                     for b in backends])
-    layout = [b for b in backends if b != "pypdf"]
-    row("all metadata identical", [sum(results[b][k]["meta"] == ref[k]["meta"] for k in both[b]) if b in layout else "-"
-                                   for b in backends])
-    row("sentences (total)", [sum(len(results[b][k]["sentences"]) for k in readable[b]) if b in layout else "-"
-                              for b in backends])
-    row("sentences per report (mean)", [f"{statistics.mean(len(results[b][k]['sentences']) for k in readable[b]):.1f}"
-                                        if b in layout else "-" for b in backends])
-    row("reports with identical sentences", [sum(results[b][k]["sentences"] == ref[k]["sentences"] for k in both[b])
-                                             if b in layout else "-" for b in backends])
-    ids = {b: {k: {i for i, _ in results[b][k]["sentences"]} for k in readable[b]} for b in layout}
-    eras = sorted({e for rows in gold.values() for _, e in rows})
-    for era in [None, *eras]:
+def _row(label: str, values) -> None:
+    print(f"{label:36}" + "".join(f"{v:>{COLUMN}}" for v in values))
+
+
+def _gold_rows(results, layout: list[str], backends: list[str]) -> None:
+    """The share of gold ids (of the reports in this folder) among each backend's sentence ids, by era."""
+    gold = {k: v for k, v in load_gold().items() if k in results[REFERENCE]}
+    ids = {b: {k: {i for i, _ in r.get("sentences", ())} for k, r in results[b].items()} for b in layout}
+    for era in [None, *sorted({e for rows in gold.values() for _, e in rows})]:
         values = []
         for b in backends:
-            if b not in layout:
-                values.append("-")
-                continue
-            hit = total = 0
-            for report, rows in gold.items():
-                for gid, e in rows:
-                    if era is None or e == era:
-                        total += 1
-                        hit += gid in ids[b].get(report, ())
-            values.append(f"{hit}/{total} {100 * hit / max(total, 1):.2f}%")
-        row("gold ids reproduced" + (f" ({era})" if era else ""), values)
+            pairs = [(report, gid) for report, rows in gold.items() for gid, e in rows if era in (None, e)]
+            hit = sum(gid in ids[b].get(report, ()) for report, gid in pairs) if b in layout else None
+            values.append("-" if hit is None else f"{hit}/{len(pairs)} {100 * hit / max(len(pairs), 1):.2f}%")
+        _row("gold ids in the corpus" + (f" ({era})" if era else ""), values)
+
+
+def summarise(results: dict[str, dict[str, dict]], backends: list[str]) -> None:
+    ref = results[REFERENCE]
+    layout = [b for b in backends if b != "pypdf"]
+    readable = {b: {k for k, r in results[b].items() if "meta" in r} for b in backends}
+    both = {b: readable[b] & readable[REFERENCE] for b in backends}
+
+    def count(test, only_layout=False):
+        return [sum(test(b, k) for k in both[b]) if b in layout or not only_layout else "-" for b in backends]
+
+    def sentences(b, k):
+        return [list(s) for s in results[b][k]["sentences"]]
+
+    print("\n" + " " * 36 + "".join(f"{b:>{COLUMN}}" for b in backends))
+    _row("reports read", [len(readable[b]) for b in backends])
+    _row(f"grades identical to {REFERENCE}", [f"{n}/{len(readable[REFERENCE])}" for n in count(
+        lambda b, k: _grades(results[b][k]["meta"]) == _grades(ref[k]["meta"]))])
+    _row("  reports with any grade", [sum(bool(_grades(results[b][k]["meta"])) for k in readable[b]) for b in backends])
+    _row(f"era identical to {REFERENCE}", count(lambda b, k: results[b][k]["meta"]["era"] == ref[k]["meta"]["era"]))
+    _row("all metadata identical", count(lambda b, k: results[b][k]["meta"] == ref[k]["meta"], only_layout=True))
+    _row("sentences (total)", [sum(len(results[b][k]["sentences"]) for k in readable[b]) if b in layout else "-"
+                               for b in backends])
+    _row("sentences per report (mean)", [f"{statistics.mean(len(results[b][k]['sentences']) for k in readable[b]):.1f}"
+                                         if b in layout else "-" for b in backends])
+    _row("reports with identical sentences", count(lambda b, k: sentences(b, k) == sentences(REFERENCE, k),
+                                                   only_layout=True))
+    _gold_rows(results, layout, backends)
     for stat, fn in (("median", statistics.median), ("mean", statistics.mean)):
-        row(f"seconds per report ({stat})", [f"{fn(results[b][k]['seconds'] for k in readable[b]):.3f}" for b in backends])
+        _row(f"seconds per report ({stat})", [f"{fn(results[b][k]['seconds'] for k in readable[b]):.3f}"
+                                              for b in backends])
 
 
 def write_diffs(results, backend: str, out: Path, sample: int, seed: int = 0) -> None:

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ReportError
+from ..errors import InputError, ReportError
 
 # Body text lies between these fractions of the page height; above and below are the
 # running header and footer (and the page number).
@@ -69,7 +69,6 @@ class PdfText:
 
 def pdf_backend(backend: str | None = None) -> str:
     """The backend to use: `backend` if given, else $OFSTED_NLP_PDF_BACKEND, else `DEFAULT_BACKEND`."""
-    from ..errors import InputError
 
     name = (backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND).strip().lower()
     if name not in BACKENDS:
@@ -91,23 +90,20 @@ def read_pdf(path: str | Path, backend: str | None = None) -> PdfText:
     if b"%PDF" not in head:
         raise ReportError(path, "not a PDF (no %PDF header)")
     if name == "pymupdf":
-        try:
-            from . import pdf_mupdf as module
-        except ImportError:  # (pdf_mupdf imports pymupdf lazily; this guards a partial install)
-            raise
-        _require("pymupdf", "pymupdf")
+        _require_pymupdf()
+        from . import pdf_mupdf as module
     else:
         from . import pdf_pdfium as module
     return PdfText(path, module.read_pages(path))
 
 
-def _require(module: str, extra: str) -> None:
+def _require_pymupdf() -> None:
     import importlib.util
 
     from ..errors import InputError
 
-    if importlib.util.find_spec(module) is None:
-        raise InputError(f"the {extra!r} PDF backend needs {module}: pip install 'ofsted-nlp[{extra}]'")
+    if importlib.util.find_spec("pymupdf") is None:
+        raise InputError("the 'pymupdf' PDF backend needs PyMuPDF (AGPL): pip install 'ofsted-nlp[pymupdf]'")
 
 
 def body_size(lines: list[Line]) -> float:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ReportError
-from .pdf import BODY_BOTTOM, BODY_TOP, MOVED_HEADING_MIN_RISE, MOVED_HEADING_MIN_SPAN, SUPERSCRIPT_SIZE_RATIO, Line, PdfPage
+from .pdf import (BODY_BOTTOM, BODY_TOP, MOVED_HEADING_MIN_RISE, MOVED_HEADING_MIN_SPAN, SUPERSCRIPT_SIZE_RATIO, Line,
+                  PdfPage)
 
 # PyMuPDF's span flags.
 _FLAG_SUPERSCRIPT = 1

@@ -1,19 +1,26 @@
 """The pypdfium2 backend of `pdf.read_pdf` (PDFium: Apache-2.0/BSD; the base install).
 
 PDFium's text page gives every character with its box, baseline, font size, weight and font name,
-in content-stream order, plus the spaces and line breaks it infers ("generated" characters). Lines
-are those runs, split again where the pen jumps far along the line (a table's next cell, a page
-number after a contents entry), as PyMuPDF splits them; superscript footnote markers are dropped.
+in content-stream order. Lines are grouped from the characters by geometry, with the tolerances
+below fitted so that the lines are PyMuPDF's: a new line where the baseline moves, where the pen
+jumps far along the line (a table's next cell, a page number after a contents entry) or goes back;
+a space where a gap is wider than a space's fraction of the size; superscript footnote markers are
+dropped. On the 444 readable shared reports both backends give the same sentences, ids and grades
+(benchmarks/bench_pdf_backends.py).
 """
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
+import sys
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ReportError
-from .pdf import BODY_BOTTOM, BODY_TOP, MOVED_HEADING_MIN_RISE, MOVED_HEADING_MIN_SPAN, SUPERSCRIPT_SIZE_RATIO, Line, PdfPage
+from .pdf import (BODY_BOTTOM, BODY_TOP, MOVED_HEADING_MIN_RISE, MOVED_HEADING_MIN_SPAN, SUPERSCRIPT_SIZE_RATIO, Line,
+                  PdfPage)
 
 # A gap along the line wider than this many times the font size starts a new line, as PyMuPDF splits
 # them: the next cell of a table row, the page number of a contents entry (fitted on 30 reports' lines:
@@ -32,6 +39,10 @@ BOLD_WEIGHT = 600
 # A gap along the line wider than this many times the font size is a space when the PDF draws none
 # ("10." then "The" 1.2 points on; fitted like LINE_SPLIT_GAP: 0.1 misses such spaces, 0.04 adds false ones).
 SPACE_GAP = 0.08
+# Boxes of neighbouring characters overlapping by more than this many points mean that the font's widths
+# are unusable (a font the PDF does not embed, drawn with another's widths): PDFium's inferred spaces are
+# trusted there instead of the gap rule.
+WIDTHS_OVERLAP = 0.5
 # A line's box runs from this many font sizes above its baseline (the em box's top, where PyMuPDF puts
 # it for Ofsted's fonts: the paragraph and heading gaps of the layout rules were measured on those boxes)
 # down to the font's descent.
@@ -105,7 +116,9 @@ def _page_codes(tp, n: int) -> list[int]:
 
     buf = ctypes.create_string_buffer((n + 1) * 2)
     got = raw.FPDFText_GetText(tp, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
-    units = memoryview(buf.raw[:max(got - 1, 0) * 2]).cast("H").tolist()
+    units = array("H", buf.raw[:max(got - 1, 0) * 2])  # UTF-16LE, less the closing NUL
+    if sys.byteorder == "big":
+        units.byteswap()
     if len(units) != n:  # (characters outside the BMP come as pairs: ask one by one)
         return [raw.FPDFText_GetUnicode(tp, i) for i in range(n)]
     return [raw.FPDFText_GetUnicode(tp, i) if u == 0xFFFE else u for i, u in enumerate(units)]
@@ -114,6 +127,11 @@ def _page_codes(tp, n: int) -> list[int]:
 class _Api:
     """The PDFium calls made once per character, bound with plain pointer types (much faster than the
     generated bindings' argument conversion, which dominated the reading time)."""
+
+    @classmethod
+    @functools.cache
+    def get(cls) -> _Api:
+        return cls()
 
     def __init__(self):
         import pypdfium2.raw as raw
@@ -127,15 +145,11 @@ class _Api:
         self.is_generated = bind("FPDFText_IsGenerated", ctypes.c_int, ptr, idx)
 
 
-_API: _Api | None = None
-
-
 def _char_runs(textpage, left: float, top: float) -> list[list[_Char | None]]:
     """The page's characters cut into lines; None marks a space inferred from a gap between characters."""
     import pypdfium2.raw as raw
 
-    global _API
-    api = _API = _API or _Api()
+    api = _Api.get()
     tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     rect = raw.FS_RECTF()
     prect = ctypes.addressof(rect)
@@ -148,6 +162,7 @@ def _char_runs(textpage, left: float, top: float) -> list[list[_Char | None]]:
     run: list[_Char | None] = []
     last: _Char | None = None  # the run's last character with ink
     inferred_space = False  # PDFium inferred a space after it
+    bad_widths = False  # the last character's box overlaps the one before it
     for i, code in enumerate(_page_codes(textpage.raw, raw.FPDFText_CountChars(textpage.raw))):
         if code in _NOT_TEXT:
             continue
@@ -174,7 +189,8 @@ def _char_runs(textpage, left: float, top: float) -> list[list[_Char | None]]:
         base = top - rect.bottom + below
         ch = _Char(_HYPHEN.get(code, chr(code)), rect.left - left, rect.right - left,
                    base - LINE_TOP_ABOVE_BASELINE * size, top - rect.bottom, base, size, bold)
-        new_line = last is not None and (ch.x0 - last.x1 > LINE_SPLIT_GAP * size or ch.x0 < run[0].x0 - LINE_BACKWARDS
+        new_line = last is not None and (ch.x0 - last.x1 > LINE_SPLIT_GAP * min(size, last.size)
+                                         or ch.x0 < run[0].x0 - LINE_BACKWARDS
                                          or abs(ch.base - last.base) > LINE_BASELINE_SHIFT * size)
         if ch.text.isspace():  # a space the PDF draws: kept inside its line, never opening one
             if run and run[-1] is not None and not new_line:
@@ -185,8 +201,10 @@ def _char_runs(textpage, left: float, top: float) -> list[list[_Char | None]]:
             if new_line:
                 runs.append(run)
                 run = []
-            elif run[-1] is last and (gap > SPACE_GAP * size or (inferred_space and gap < 0)):
+            elif run[-1] is last and (gap > SPACE_GAP * size or (inferred_space and (gap < 0 or bad_widths))):
                 run.append(None)
+        # a font whose widths are unusable (a substituted font: its boxes overlap)
+        bad_widths = bool(run) and last is not None and ch.x0 < last.x1 - WIDTHS_OVERLAP
         run.append(ch)
         last, inferred_space = ch, False
     if run:
