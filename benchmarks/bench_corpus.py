@@ -72,14 +72,19 @@ def main() -> None:
     if not args.folder.is_dir():
         sys.exit(f"{args.folder} is not a folder of reports (the corpus lives in ../shared/ofsted_reports)")
 
-    import pymupdf
+    from importlib.metadata import PackageNotFoundError, version
 
     from ofsted_nlp.corpus import build_corpus, iter_pdfs
+    from ofsted_nlp.reading.pdf import pdf_backend
 
     workers = args.workers or os.cpu_count() or 1
     n_files = len(iter_pdfs(args.folder))
-    mupdf = getattr(pymupdf, "mupdf_version", "?")
-    print(f"Python {platform.python_version()}, pymupdf {pymupdf.__version__} (MuPDF {mupdf}), "
+    backend = pdf_backend()
+    try:
+        library = version({"pdfium": "pypdfium2", "pymupdf": "pymupdf"}[backend])
+    except PackageNotFoundError:
+        library = "?"
+    print(f"Python {platform.python_version()}, PDF backend {backend} ({library}; $OFSTED_NLP_PDF_BACKEND picks), "
           f"{os.cpu_count()} CPUs ({platform.machine()}), {workers} worker process(es); "
           f"{n_files} PDF files in {args.folder}")
     walls, result, tree_peak = [], None, 0

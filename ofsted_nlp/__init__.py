@@ -5,7 +5,7 @@
     Finding(text=..., area='care_leavers', polarity='positive', ...)
 
 ``import ofsted_nlp`` stays fast: ``classify`` and the result types are imported on first use
-(PEP 562 module ``__getattr__``), and numpy, pandas, scikit-learn, pymupdf and torch only when
+(PEP 562 module ``__getattr__``), and numpy, pandas, scikit-learn, the PDF library and torch only when
 a model is loaded or a report is read.
 """
 from __future__ import annotations

@@ -371,3 +371,17 @@ def make_school_report_pdf(path) -> Path:
            "Ofsted inspectors spoke to pupils and staff.")
     w.close()
     return path
+
+
+def make_encrypted_pdf(path, user_password="secret") -> Path:
+    """A one-page PDF encrypted with reportlab (AES-128); an empty user password opens without one."""
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    encrypt = pdfencrypt.StandardEncryption(user_password, ownerPassword="owner", strength=128)
+    c = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H), encrypt=encrypt)
+    c.setFont("Helvetica", 12)
+    c.drawString(LEFT, PAGE_H - TOP, "Inspection of Sampletown local authority children's services")
+    c.showPage()
+    c.save()
+    return Path(path)

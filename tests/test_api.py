@@ -690,7 +690,7 @@ def _fresh_python(code: str) -> str:
 
 
 def test_import_is_light_and_classify_is_exported_lazily():
-    heavy = ["pandas", "numpy", "sklearn", "torch", "pymupdf", "fitz", "mlflow", "transformers", "scipy"]
+    heavy = ["pandas", "numpy", "sklearn", "torch", "pymupdf", "fitz", "pypdfium2", "mlflow", "transformers", "scipy"]
     code = (f"import sys, ofsted_nlp; from ofsted_nlp import classify, Finding, GradeThresholds, InputError; "
             f"print(callable(classify), [m for m in {heavy!r} if m in sys.modules])")
     assert _fresh_python(code).strip() == "True []"

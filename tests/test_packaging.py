@@ -63,8 +63,11 @@ def test_wheel_carries_metadata_data_and_types(wheel):
     assert "ofsted_nlp/tfidf_model/area/weights.npz" in names and "ofsted_nlp/default_model/tokenizer.json" in names
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     assert f"Version: {ofsted_nlp.__version__}" in metadata
-    for extra in ("train", "tracking", "baselines", "spark", "browser", "tables", "test", "all"):
+    for extra in ("train", "tracking", "baselines", "spark", "browser", "tables", "test", "pymupdf", "all"):
         assert f"Provides-Extra: {extra}" in metadata
+    # the base install reads PDFs with a permissive library; PyMuPDF (AGPL) only with its extra
+    assert "Requires-Dist: pypdfium2>=5.0\n" in metadata
+    assert "Requires-Dist: pymupdf>=1.24; extra == \"pymupdf\"" in metadata
     assert "skops" not in metadata  # nothing imports it
     assert "ofsted-nlp = ofsted_nlp.cli:main" in entry_points
 

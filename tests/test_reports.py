@@ -8,7 +8,8 @@ import pytest
 from ofsted_nlp.errors import ReportError
 from ofsted_nlp.reading import read_report, split_sentences
 
-from .pdf_factory import make_ilacs_body_size_headings_report, make_ilacs_report, make_sif_report, make_unrelated_pdf
+from .pdf_factory import (make_encrypted_pdf, make_ilacs_body_size_headings_report, make_ilacs_report, make_sif_report,
+                          make_unrelated_pdf)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "ofsted_reports"
 
@@ -164,13 +165,8 @@ def test_bad_files_raise_report_error(tmp_path, make, reason):
 
 
 def test_encrypted_pdf(tmp_path):
-    import pymupdf
-
-    src = make_ilacs_report(tmp_path / "plain.pdf")
-    doc = pymupdf.open(src)
-    doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
     with pytest.raises(ReportError, match="encrypted"):
-        read_report(tmp_path / "locked.pdf")
+        read_report(make_encrypted_pdf(tmp_path / "locked.pdf"))
 
 
 def test_unrelated_pdf(tmp_path):
