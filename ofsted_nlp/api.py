@@ -164,7 +164,7 @@ def classify(inputs: str | Sequence[str] | os.PathLike | Document, model: Any = 
 STREAM_CHUNK_SIZE = 4_096
 
 
-def iter_classify(texts: Iterable[str], model=None, *, chunk_size: int = STREAM_CHUNK_SIZE,
+def iter_classify(texts: Iterable[str], model: Any = None, *, chunk_size: int = STREAM_CHUNK_SIZE,
                   batch_size: int = 256) -> Iterator[Finding]:
     """Classify a stream of sentences (any iterable of str: a file's lines, a DataFrame column, a
     generator), yielding one Finding per sentence in order, ``chunk_size`` at a time.

@@ -89,10 +89,11 @@ class Publications:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def shown(self, path) -> str:
+    def shown(self, path: str | Path) -> str:
+        """How to name a path in messages: ``<stdin>`` for the saved standard input, else the path."""
         return self._names.get(str(path), str(path))
 
-    def renamed(self, exc):
+    def renamed(self, exc: BaseException) -> BaseException:
         """A ReportError about the saved stdin, naming <stdin> instead of the temporary file."""
         from .errors import ReportError
 

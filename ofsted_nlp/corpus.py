@@ -148,7 +148,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove ``.<name>.<pid>.tmp`` files beside ``target`` left by a run that was killed (its pid is
     gone); a live run's temporary file is left alone. Returns the files removed."""
     pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.tmp$")
-    removed = []
+    removed: list[Path] = []
     if not target.parent.is_dir():
         return removed
     for candidate in target.parent.iterdir():

@@ -482,11 +482,11 @@ def register_best(
 
 
 def register_with_card(
-    model_dir,
+    model_dir: str | Path,
     model_card: str,
     registered_model_name: str = DEFAULT_REGISTERED_MODEL,
     alias: str | None = CHAMPION_ALIAS,
-):
+) -> Any:
     """Inside an active run: log ``model_dir`` (``log_finding_model``: signature, input example),
     register it as a new version of ``registered_model_name``, attach ``model_card`` (Markdown) as the
     version's description and as the run artifact ``MODEL_CARD.md``, and point ``alias`` at the version.

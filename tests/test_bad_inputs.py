@@ -82,7 +82,8 @@ def test_a_pdf_the_library_had_to_repair_is_refused(report_pdf, tmp_path, monkey
     with pytest.raises(ReportError, match="damaged PDF"):
         read_report(path)
     monkeypatch.setenv("OFSTED_NLP_PDF_BACKEND", "pdfium")
-    assert read_report(path).sentences == read_report(report_pdf).sentences  # read whole, not garbled
+    texts = [s.text for s in read_report(path).sentences]
+    assert texts == [s.text for s in read_report(report_pdf).sentences]  # read whole, not garbled
 
 
 def test_corpus_lists_a_truncated_pdf_as_a_failed_file(report_pdf, tmp_path):
@@ -358,7 +359,7 @@ def test_table_reads_stdin_among_its_paths(run, model, report_pdf, tmp_path, mon
     monkeypatch.setattr(sys, "stdin", _BinaryStdin(b"%PDF-1.7\n" + b"\x00garbage" * 50))
     out = tmp_path / "t.csv"
     code, _, err = run("table", report_pdf, "-", "-o", out, "--model", model, "--workers", "1", "-q")
-    assert code == cli.EXIT_PARTIAL and "<stdin>: corrupt PDF" in err
+    assert code == cli.EXIT_PARTIAL and re.search(r"<stdin>: (corrupt|truncated) PDF", err)
     assert set(pd.read_csv(out).publication_id) == {report_pdf.stem}
     assert list(pd.read_csv(tmp_path / "t_bad_files.csv").file) == ["<stdin>"]
 

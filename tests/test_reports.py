@@ -154,7 +154,7 @@ def test_split_sentences_rules():
 @pytest.mark.parametrize("make,reason", [
     (lambda p: p, "file not found"),
     (lambda p: (p.write_text("hello, not a pdf"), p)[1], "not a PDF"),
-    (lambda p: (p.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50), p)[1], "corrupt PDF"),
+    (lambda p: (p.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50 + b"\n%%EOF\n"), p)[1], "corrupt PDF"),
 ])
 def test_bad_files_raise_report_error(tmp_path, make, reason):
     path = make(tmp_path / "bad.pdf")

@@ -155,6 +155,7 @@ def train_multitask(texts: list[str], areas: list[str], polarities: list[str], a
     polarity_ids = np.array([list(polarity_classes).index(p) for p in polarities])
     area_targets, polarity_targets = area_ids, polarity_ids
     if distill_texts:
+        assert distill_proba is not None, "distill_texts need the teacher's distill_proba"
         texts = list(texts) + list(distill_texts)
         area_targets = soft_targets(areas, area_classes, distill_proba[0])
         polarity_targets = soft_targets(polarities, polarity_classes, distill_proba[1])

@@ -59,6 +59,8 @@ class Line:
 
 @dataclass
 class PdfPage:
+    """One page: its plain text and its lines with position and font."""
+
     number: int  # 1-based
     height: float
     text: str
@@ -67,11 +69,14 @@ class PdfPage:
 
 @dataclass
 class PdfText:
+    """What ``read_pdf`` returns: the file and its pages."""
+
     path: Path
     pages: list[PdfPage]
 
     @property
     def page_texts(self) -> list[str]:
+        """The plain text of each page, in page order."""
         return [p.text for p in self.pages]
 
 
@@ -102,10 +107,12 @@ def read_pdf(path: str | Path, backend: str | None = None) -> PdfText:
         raise ReportError(path, damage)
     if name == "pymupdf":
         _require_pymupdf()
-        from . import pdf_mupdf as module
-    else:
-        from . import pdf_pdfium as module
-    return PdfText(path, module.read_pages(path))
+        from . import pdf_mupdf
+
+        return PdfText(path, pdf_mupdf.read_pages(path))
+    from . import pdf_pdfium
+
+    return PdfText(path, pdf_pdfium.read_pages(path))
 
 
 def truncation_reason(path: Path) -> str | None:
@@ -147,4 +154,4 @@ def body_size(lines: list[Line]) -> float:
     for ln in lines:
         key = round(ln.size)
         weight[key] = weight.get(key, 0) + len(ln.text)
-    return float(max(weight, key=weight.get)) if weight else 12.0
+    return float(max(weight, key=weight.__getitem__)) if weight else 12.0

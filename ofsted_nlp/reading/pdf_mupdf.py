@@ -7,6 +7,7 @@ against (benchmarks/bench_pdf_backends.py).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..errors import ReportError
 from .pdf import (BODY_BOTTOM, BODY_TOP, MOVED_HEADING_MIN_RISE, MOVED_HEADING_MIN_SPAN, SUPERSCRIPT_SIZE_RATIO, Line,
@@ -22,7 +23,7 @@ def read_pages(path: Path) -> list[PdfPage]:
     import pymupdf
 
     try:
-        doc = pymupdf.open(path)
+        doc: Any = pymupdf.open(path)  # Any: PyMuPDF's Document is not typed as iterable
     except Exception as exc:  # pymupdf raises several types for broken files
         raise ReportError(path, f"corrupt PDF ({exc})") from None
     with doc:
@@ -76,6 +77,7 @@ def reading_order(blocks: list[dict], height: float) -> list[dict]:
         y0 = block["_top"] = _text_top(block)
         body = in_body(block)
         if body and k == last_body and _is_heading_block(block):  # the page's last block, drawn after the rest
+            assert y0 is not None  # in_body() is False for a block without a top
             above = [i for i, b in enumerate(out) if b.get("_body") and b["_top"] > y0 + MOVED_HEADING_MIN_RISE
                      and b["bbox"][0] < x1 and x0 < b["bbox"][2]]
             if above and max(out[i]["bbox"][3] for i in above) > y1 + MOVED_HEADING_MIN_SPAN:
@@ -87,7 +89,7 @@ def reading_order(blocks: list[dict], height: float) -> list[dict]:
     return out
 
 
-def page_lines(page, page_no: int) -> list[Line]:
+def page_lines(page: Any, page_no: int) -> list[Line]:
     """The lines of one PyMuPDF page, in reading order, footnote markers dropped."""
     lines = []
     for block in reading_order(page.get_text("dict", sort=False)["blocks"], page.rect.height):

@@ -136,7 +136,9 @@ class _Api:
         import pypdfium2.raw as raw
 
         def bind(name, restype, *argtypes):
-            return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(getattr(raw, name), ctypes.c_void_p).value)
+            address = ctypes.cast(getattr(raw, name), ctypes.c_void_p).value
+            assert address is not None, f"PDFium has no {name}"
+            return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
         ptr, idx = ctypes.c_void_p, ctypes.c_int
         self.text_object = bind("FPDFText_GetTextObject", ptr, ptr, idx)
@@ -189,7 +191,7 @@ def _char_runs(textpage, left: float, top: float) -> list[list[_Char | None]]:
         ch = _Char(_HYPHEN.get(code, chr(code)), rect.left - left, rect.right - left,
                    base - LINE_TOP_ABOVE_BASELINE * size, top - rect.bottom, base, size, bold)
         new_line = last is not None and (ch.x0 - last.x1 > LINE_SPLIT_GAP * min(size, last.size)
-                                         or ch.x0 < run[0].x0 - LINE_BACKWARDS
+                                         or (run[0] is not None and ch.x0 < run[0].x0 - LINE_BACKWARDS)
                                          or abs(ch.base - last.base) > LINE_BASELINE_SHIFT * size)
         if ch.text.isspace():  # a space the PDF draws: kept inside its line, never opening one
             if run and run[-1] is not None and not new_line:
