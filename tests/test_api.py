@@ -341,7 +341,7 @@ def test_corrupt_and_unrelated_pdfs_raise_report_error(tmp_path, tiny_model_dir,
     text = tmp_path / "text.pdf"
     text.write_text("This is not a PDF at all.")
     unrelated = make_unrelated_pdf(tmp_path / "minutes.pdf")
-    for path, reason in ((corrupt, "corrupt|no inspection"), (garbage, "corrupt|no inspection"),
+    for path, reason in ((corrupt, "truncated|corrupt|no inspection"), (garbage, "truncated|corrupt|no inspection"),
                          (text, "not a PDF"), (unrelated, "not an Ofsted inspection")):
         with pytest.raises(ReportError, match=reason) as info:
             classify(path, model=tiny_model_dir)

@@ -31,7 +31,7 @@ def folder(tmp_path_factory) -> Path:
     make_sif_report(d / "2015-06-01_tabletown_3.pdf", layout="table")
     # an HTML error page saved under a .pdf name, as the scraper left four of them
     (d / "2012-07-13_notapdf_4.pdf").write_text("<!DOCTYPE html>\n<html><body>Not found</body></html>\n")
-    (d / "2013-01-01_corrupt_5.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    (d / "2013-01-01_corrupt_5.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50 + b"\n%%EOF\n")
     make_unrelated_pdf(d / "2014-01-01_minutes_6.pdf")
     (d / "index.csv").write_text("file,urn,source_url\n"
                                  "2022-07-05_exampleshire_1.pdf,1,https://example.org/report/1\n")
