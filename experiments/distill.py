@@ -28,9 +28,7 @@ def unlabelled_pool(size: int, seed: int) -> pd.DataFrame:
     """A random sample of corpus sentences from train-split reports that are not gold rows."""
     sentences = pd.read_parquet(ensure_corpus() / "sentences.parquet", columns=["id", "text", "report_id", "section_area"])
     train_reports = set(data.load_splits()["train"])
-    gold_ids = set(data.load_dataset()["train"]["id"])
-    for split in data.load_dataset().values():
-        gold_ids.update(split["id"])
+    gold_ids = {row["id"] for row in data.load_gold_rows()}
     pool = sentences[sentences.report_id.isin(train_reports) & ~sentences.id.isin(gold_ids)]
     pool = pool.sample(n=min(size, len(pool)), random_state=seed)
     return pool
