@@ -61,6 +61,7 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=8e-5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-length", type=int, default=80)
+    ap.add_argument("--tag", default="", help="a word in the run name, e.g. the data round it was trained on")
     args = ap.parse_args(argv)
     weights = {name: float(w) for name, w in (t.split("=") for t in args.teacher)}
     seed_everything(args.seed)
@@ -81,7 +82,8 @@ def main(argv=None):
 
     model = TransformerFindingTrainer(keep_layers=args.layers, epochs=args.epochs, lr=args.lr, seed=args.seed,
                                       max_length=args.max_length, quantise=True)
-    name = f"minilm_l{args.layers}_int8_distilled_seed{args.seed}"
+    tag = f"{args.tag}_" if args.tag else ""
+    name = f"minilm_l{args.layers}_int8_distilled_{tag}seed{args.seed}"
     params = {"layers": args.layers, "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
               "max_length": args.max_length, "precision": "int8", "trainer": "transformers.Trainer",
               "loss": "sqrt-balanced CE + label smoothing 0.05; soft targets for distilled rows",

@@ -12,15 +12,17 @@ Documents already in index.jsonl keep their split and their sentences (the scrip
 Sentences: each line of the text is a block (the stored pages break lines at paragraphs); a leading
 bullet mark is dropped; pysbd splits a block into sentences. This is the reading a pasted text gets.
 Splits are by whole document, drawn from a hash of the doc_id: 45% train, 25% ood_dev, 30% ood_test.
+`--split train` puts every new document in one split instead: round 3 (collected after splits 2.0.0 froze)
+went to train only, so the out-of-domain dev and test sets stay the ones every earlier figure was measured on.
 
 Run: python labelled_data/build/sample_documents.py /work/collect/documents /work/annotation_round2 D1 D2
+     python labelled_data/build/sample_documents.py --split train /work/collect3/documents /work/annotation_round3 D3 D4
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 LABELLED = Path(__file__).resolve().parents[1]
@@ -54,7 +56,8 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def main(collect: Path, work: Path, annotators: list[str]) -> None:
+def main(collect: Path, work: Path, annotators: list[str], split: str | None = None,
+         annotation_round: int = 2) -> None:
     from ofsted_nlp.ids import assign_ids
 
     DOCS.mkdir(exist_ok=True)
@@ -71,7 +74,8 @@ def main(collect: Path, work: Path, annotators: list[str]) -> None:
         (DOCS / f"{doc['doc_id']}.txt").write_text(doc["text"], encoding="utf-8")
         meta = {k: doc.get(k) for k in ("doc_id", "local_authority", "title", "url", "publisher", "published",
                                        "visit_date", "licence", "retrieved")}
-        index[doc["doc_id"]] = {**meta, "kind": KIND[doc["kind"]], "split": split_of(doc["doc_id"])}
+        index[doc["doc_id"]] = {**meta, "kind": KIND[doc["kind"]], "split": split or split_of(doc["doc_id"]),
+                                "round": annotation_round}
         texts = list(dict.fromkeys(sentences(doc["text"])))  # a page stored twice yields each sentence once
         for sid, text in zip(assign_ids(doc["doc_id"], texts), texts):
             new_rows.append({"id": sid, "text": text, "report_id": doc["doc_id"],
@@ -121,4 +125,14 @@ def write_tasks(rows: list[dict], work: Path, annotators: list[str], batch: int)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("collect", type=Path)
+    parser.add_argument("work", type=Path)
+    parser.add_argument("annotators", nargs="+")
+    parser.add_argument("--split", choices=[name for name, _ in SPLIT_SHARES], default=None,
+                        help="put every new document in this split (default: by a hash of its id)")
+    parser.add_argument("--round", dest="annotation_round", type=int, default=2)
+    args = parser.parse_args()
+    main(args.collect, args.work, args.annotators, args.split, args.annotation_round)

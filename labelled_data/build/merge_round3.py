@@ -1,0 +1,123 @@
+"""Add round 3 (more news and letters, training only) to labelled_data/ without touching earlier rows.
+
+Round 3 was collected after splits 2.0.0 froze: every new document is in `train`
+(`sample_documents.py --split train --round 3`), so validation, test, `ood_dev` and `ood_test` are the
+publications every earlier figure was measured on. Rounds 1-2 stay exactly as merge_round2.py built them;
+this script appends.
+
+Inputs:
+  <work>/assignment_documents.jsonl   round 3's sentences with provenance and first annotator
+  <work>/double_documents.jsonl       which sentences got a second annotator, and who
+  <work>/ann_<A>/*/labels.jsonl       each annotator's labels (raw copies kept in build/annotation_round3/)
+  build/annotation_round3/adjudication.jsonl   a decision for every disputed double label
+Outputs (labelled_data/): gold.jsonl (appended), splits.json (version 2.1.0), double_annotation.jsonl
+(appended), agreement.json (recomputed over all rounds, by round, stratum and document kind).
+
+Run: python labelled_data/build/merge_round3.py /work/annotation_round3
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from merge_round2 import (LABELLED, agreement, labels_by_annotator, read_jsonl, round2_rows,  # noqa: E402
+                          write_jsonl)
+
+HERE = Path(__file__).resolve().parent
+RAW = HERE / "annotation_round3"
+SPLITS_VERSION = "2.1.0"
+ROUND = 3
+
+
+def copy_raw(work: Path) -> None:
+    """Keep every annotator's raw round-3 label and task files with the data."""
+    for labels in work.glob("ann_*/*/labels.jsonl"):
+        dest = RAW / labels.parent.parent.name / labels.parent.name
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(labels, dest / "labels.jsonl")
+        shutil.copy(labels.parent / "to_label.jsonl", dest / "to_label.jsonl")
+    for name in ("assignment_documents.jsonl", "double_documents.jsonl"):
+        if (work / name).exists():
+            shutil.copy(work / name, RAW / name)
+
+
+def round3_rows(work: Path) -> tuple[list[dict], list[dict], int]:
+    """Round-3 gold rows and double-annotation records (the round-2 merge rules, round number 3)."""
+    adjudicated = {d["id"]: {"area": d["area"], "polarity": d["polarity"]}
+                   for d in read_jsonl(RAW / "adjudication.jsonl")}
+    rows, doubles, missing = round2_rows(work, None, labels_by_annotator(work), adjudicated, {})
+    for row in rows:
+        row["round"] = ROUND
+    return rows, doubles, missing
+
+
+def adjudication_tasks(work: Path, disputed: list[dict]) -> Path:
+    """The adjudicator's input: each disputed sentence with its context and both labels in a random
+    order (seeded), so the adjudicator cannot tell first from second annotator."""
+    import random
+
+    rng = random.Random(ROUND)
+    context = {r["id"]: r for r in read_jsonl(work / "assignment_documents.jsonl")}
+    folder = work / "adjudication"
+    folder.mkdir(exist_ok=True)
+    rows = []
+    for d in disputed:
+        labels = [{k: d[w][k] for k in ("area", "polarity")} for w in ("first", "second")]
+        rng.shuffle(labels)
+        s = context[d["id"]]
+        rows.append({"id": d["id"], "text": d["text"], "section": s.get("section"), "section_area_by_heading": None,
+                     "document": f"{s.get('local_authority')} ({s.get('publication_date')}, "
+                                 f"{s.get('document_kind', '').replace('_', ' ')}; {s.get('source_url')})",
+                     "label_a": labels[0], "label_b": labels[1]})
+    write_jsonl(rows, folder / "to_adjudicate.jsonl")
+    return folder / "to_adjudicate.jsonl"
+
+
+def recompute_agreement(gold: list[dict], doubles: list[dict]) -> dict:
+    """agreement.json over every double label, grouped by round via the gold row it belongs to."""
+    round_of = {r["id"]: r["round"] for r in gold}
+    disputed = [d for d in doubles if (d["first"]["area"], d["first"]["polarity"]) !=
+                (d["second"]["area"], d["second"]["polarity"])]
+    return {
+        "n_double": len(doubles), "n_disputed_sentences": len(disputed),
+        "n_adjudicated": sum(d["adjudicated"] is not None for d in disputed),
+        "overall": agreement(doubles, lambda d: "all")["all"],
+        "by_round": agreement(doubles, lambda d: f"round {round_of.get(d['id'], '?')}"),
+        "by_sampling": agreement(doubles, lambda d: d["sampling"]),
+        "by_document_kind": agreement(doubles, lambda d: d["document_kind"]),
+    }
+
+
+def main(work: Path) -> None:
+    copy_raw(work)
+    gold = read_jsonl(LABELLED / "gold.jsonl")
+    known = {r["id"] for r in gold}
+    new, new_doubles, missing = round3_rows(work)
+    if missing:
+        raise SystemExit(f"{missing} round-3 sentences have no first label yet: finish the annotation first")
+    disputed = [d for d in new_doubles if d["adjudicated"] is None and
+                (d["first"]["area"], d["first"]["polarity"]) != (d["second"]["area"], d["second"]["polarity"])]
+    if disputed:  # gold is written only once every disagreement has a decision
+        write_jsonl(disputed, RAW / "disputed.jsonl")
+        tasks = adjudication_tasks(work, disputed)
+        raise SystemExit(f"{len(disputed)} disputed double labels: tasks in {tasks}; put the adjudicator's "
+                         f"decisions in {RAW / 'adjudication.jsonl'}, then run again")
+    new = [r for r in new if r["id"] not in known]
+    gold += new
+    doubles = [d for d in read_jsonl(LABELLED / "double_annotation.jsonl")
+               if d["id"] not in {n["id"] for n in new_doubles}] + new_doubles
+    splits = json.loads((LABELLED / "splits.json").read_text())
+    splits["version"] = SPLITS_VERSION
+    splits["train"] = sorted(set(splits["train"]) | {r["report_id"] for r in new})
+    write_jsonl(gold, LABELLED / "gold.jsonl")
+    write_jsonl(doubles, LABELLED / "double_annotation.jsonl")
+    (LABELLED / "splits.json").write_text(json.dumps(splits, indent=1) + "\n")
+    (LABELLED / "agreement.json").write_text(json.dumps(recompute_agreement(gold, doubles), indent=1) + "\n")
+    print(f"round 3: {len(new)} gold rows from {len({r['report_id'] for r in new})} documents; "
+          f"double {len(new_doubles)}; gold now {len(gold)}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
