@@ -10,6 +10,8 @@ Inputs:
   <work>/double_documents.jsonl       which sentences got a second annotator, and who
   <work>/ann_<A>/*/labels.jsonl       each annotator's labels (raw copies kept in build/annotation_round3/)
   build/annotation_round3/adjudication.jsonl   a decision for every disputed double label
+  build/annotation_round3/review.jsonl   the adjudicator's re-reading of single labels given under a rule
+                                      that differs from the agreed one (old grade "adequate"), kept/changed
 Outputs (labelled_data/): gold.jsonl (appended), splits.json (version 2.1.0), double_annotation.jsonl
 (appended), agreement.json (recomputed over all rounds, by round, stratum and document kind).
 
@@ -48,8 +50,13 @@ def round3_rows(work: Path) -> tuple[list[dict], list[dict], int]:
     adjudicated = {d["id"]: {"area": d["area"], "polarity": d["polarity"]}
                    for d in read_jsonl(RAW / "adjudication.jsonl")}
     rows, doubles, missing = round2_rows(work, None, labels_by_annotator(work), adjudicated, {})
+    reviewed = {d["id"]: d for d in read_jsonl(RAW / "review.jsonl")}
     for row in rows:
         row["round"] = ROUND
+        decision = reviewed.get(row["id"])
+        if decision and (decision["area"], decision["polarity"]) != (row["area"], row["polarity"]):
+            row["area"], row["polarity"] = decision["area"], decision["polarity"]
+            row["annotator"] += "+review"
     return rows, doubles, missing
 
 
