@@ -3,15 +3,16 @@
 Round 3 was collected after splits 2.0.0 froze: every new document is in `train`
 (`sample_documents.py --split train --round 3`), so validation, test, `ood_dev` and `ood_test` are the
 publications every earlier figure was measured on. Rounds 1-2 stay exactly as merge_round2.py built them;
-this script appends.
+this script appends (and replaces its own earlier output: running it twice gives the same files).
 
 Inputs:
   <work>/assignment_documents.jsonl   round 3's sentences with provenance and first annotator
   <work>/double_documents.jsonl       which sentences got a second annotator, and who
   <work>/ann_<A>/*/labels.jsonl       each annotator's labels (raw copies kept in build/annotation_round3/)
   build/annotation_round3/adjudication.jsonl   a decision for every disputed double label
-  build/annotation_round3/review.jsonl   the adjudicator's re-reading of single labels given under a rule
-                                      that differs from the agreed one (old grade "adequate"), kept/changed
+  build/annotation_round3/review*.jsonl  the adjudicator's re-reading of labels given under a rule that
+                                      differs from the agreed one (old grade "adequate"; news headlines and
+                                      captions are `none`), each kept or changed with a reason
 Outputs (labelled_data/): gold.jsonl (appended), splits.json (version 2.1.0), double_annotation.jsonl
 (appended), agreement.json (recomputed over all rounds, by round, stratum and document kind).
 
@@ -50,7 +51,7 @@ def round3_rows(work: Path) -> tuple[list[dict], list[dict], int]:
     adjudicated = {d["id"]: {"area": d["area"], "polarity": d["polarity"]}
                    for d in read_jsonl(RAW / "adjudication.jsonl")}
     rows, doubles, missing = round2_rows(work, None, labels_by_annotator(work), adjudicated, {})
-    reviewed = {d["id"]: d for d in read_jsonl(RAW / "review.jsonl")}
+    reviewed = {d["id"]: d for path in sorted(RAW.glob("review*.jsonl")) for d in read_jsonl(path)}
     for row in rows:
         row["round"] = ROUND
         decision = reviewed.get(row["id"])
@@ -99,7 +100,7 @@ def recompute_agreement(gold: list[dict], doubles: list[dict]) -> dict:
 
 def main(work: Path) -> None:
     copy_raw(work)
-    gold = read_jsonl(LABELLED / "gold.jsonl")
+    gold = [r for r in read_jsonl(LABELLED / "gold.jsonl") if r["round"] != ROUND]
     known = {r["id"] for r in gold}
     new, new_doubles, missing = round3_rows(work)
     if missing:
