@@ -113,7 +113,8 @@ def build_network(config, n_areas: int, n_polarities: int):
 def train_pairs(firsts, seconds, areas, polarities, area_classes, polarity_classes, config, work_dir: Path,
                 budget_s: float):
     """Fine-tune with the Trainer as models/multitask.py does; (network, tokenizer) when training ended,
-    (None, None) when the budget ran out first (a checkpoint is saved in `work_dir` to resume from)."""
+    (None, None) when the budget ran out first (a checkpoint is saved in `work_dir` to resume from).
+    The trained weights are kept in `work_dir`, so a failure after training does not cost a retraining."""
     import torch
     from transformers import Trainer, TrainerCallback, TrainingArguments
 
@@ -137,6 +138,13 @@ def train_pairs(firsts, seconds, areas, polarities, area_classes, polarity_class
         tokenizer, network = build_network(config, len(area_classes), len(polarity_classes))
         network.loss_weights = {"area": balanced_weights(area_ids, len(area_classes)),
                                 "polarity": balanced_weights(polarity_ids, len(polarity_classes))}
+        final = work_dir / "final.safetensors"  # the trained weights, kept until the results are written
+        if final.exists():
+            from safetensors.torch import load_file
+
+            network.load_state_dict(load_file(str(final)))
+            network.eval()
+            return network, tokenizer
         dataset = _Rows(pair_encodings(tokenizer, firsts, seconds, config.max_length), area_ids, polarity_ids)
         args = TrainingArguments(
             output_dir=str(work_dir), num_train_epochs=config.epochs, learning_rate=config.lr,
@@ -151,6 +159,9 @@ def train_pairs(firsts, seconds, areas, polarities, area_classes, polarity_class
         trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
         if trainer.state.global_step < trainer.state.max_steps:
             return None, None
+        from safetensors.torch import save_file
+
+        save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(final))
     network.eval()
     return network, tokenizer
 
