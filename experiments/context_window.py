@@ -182,12 +182,13 @@ def export_pair_onnx(network, tokenizer, path: Path, opset: int = 17) -> Path:
     sample = tokenizer(["Social workers know children well."], ["previous: Leaders act. next: Plans are weak."],
                        return_tensors="pt")
     token_axes = {0: "batch", 1: "tokens"}
+    inputs = ("input_ids", "attention_mask", "token_type_ids")
     with torch.no_grad():
         torch.onnx.export(Probabilities(network).eval(),
                           (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]), str(path),
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          input_names=list(inputs),
                           output_names=["area_proba", "polarity_proba"],
-                          dynamic_axes={**{name: token_axes for name in ("input_ids", "attention_mask", "token_type_ids")},
+                          dynamic_axes={**{name: token_axes for name in inputs},
                                         "area_proba": {0: "batch"}, "polarity_proba": {0: "batch"}},
                           opset_version=opset, dynamo=False)
     return path
@@ -255,9 +256,10 @@ def evaluations(splits: dict[str, Split], neighbours: Neighbours) -> list[tuple[
         split = splits.get(name)
         if split is None or not split.texts:
             continue
-        out.append((name, split, split.inputs(features.SECTION_CONTEXT), second_segments(split, neighbours)))
+        firsts = split.inputs(features.SECTION_CONTEXT)
+        out.append((name, split, firsts, second_segments(split, neighbours)))
         if name in ("validation", "test"):
-            out.append((f"{name}_no_neighbours", split, split.inputs(features.SECTION_CONTEXT), [None] * len(split.ids)))
+            out.append((f"{name}_no_neighbours", split, firsts, [None] * len(split.ids)))
     test = splits["test"]
     out.append(("test_no_context", test, features.compose(test.texts, None, features.SECTION_CONTEXT),
                 [None] * len(test.ids)))
@@ -350,7 +352,7 @@ def main(argv=None) -> int:
         results["model_dir"] = str(model_dir.relative_to(ROOT) if model_dir.is_relative_to(ROOT) else model_dir)
     write_results(name, results)
     print_summary(results)
-    shutil.rmtree(work_dir / "trainer", ignore_errors=True)
+    shutil.rmtree(work_dir, ignore_errors=True)  # checkpoints, final weights, the training clock
     return 0
 
 
