@@ -26,11 +26,12 @@ SUITE = [
     ("embedding.py", []),
     ("transformer.py", ["--layers", "6", "--fp32"]),
     ("transformer.py", ["--layers", "4"]),
+    ("context_window.py", []),  # the L4 student with the previous/next sentence as a second segment
     ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
     ("report_level.py", []),
     ("grade_thresholds.py", ["--model", "{runs}/minilm_l4_int8_seed0/model", "--name", "minilm_l4_int8_seed0"]),
 ]
-TRANSFORMER_SCRIPTS = {"transformer.py", "distill.py", "grade_thresholds.py"}
+TRANSFORMER_SCRIPTS = {"transformer.py", "context_window.py", "distill.py", "grade_thresholds.py"}
 RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
 SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -49,6 +50,8 @@ ROWS = [  # (results file, label in the table)
     ("minilm_l6_int8_seed0", "MiniLM 6 layers, multi-task, ONNX int8 (misses 500 sentences/s in classify())"),
     ("minilm_l4_fp32_seed0", "MiniLM 4 layers, multi-task, Trainer, ONNX fp32"),
     ("minilm_l4_int8_seed0", "MiniLM 4 layers, multi-task, ONNX int8, gold only"),
+    ("minilm_l4_int8_neighbours_seed0", "MiniLM 4 layers, multi-task, previous/next sentence as a second segment, "
+                                        "ONNX int8, gold only (experiments/context_window.py)"),
     ("minilm_l4_int8_distilled_seed0", "MiniLM 4 layers distilled from MiniLM-L6 + TF-IDF over 10k unlabelled "
                                        "sentences, ONNX int8 (the previous default)"),
     ("minilm_l4_int8_distilled_r3_seed0", "The same student trained on data 2.1.0 (+1,062 news sentences, round 3), "

@@ -33,7 +33,8 @@ def test_run_all_quick_runs_every_script_and_writes_only_under_out(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = out / "results"
     for name in ("baseline_majority", "tfidf_logreg_context", "minilm_embedding_context", "minilm_l6_fp32_seed0",
-                 "minilm_l4_int8_seed0", "minilm_l4_int8_distilled_seed0", "report_level_tfidf_logreg",
+                 "minilm_l4_int8_seed0", "minilm_l4_int8_neighbours_seed0", "minilm_l4_int8_distilled_seed0",
+                 "report_level_tfidf_logreg",
                  "report_level_minilm_l4_int8_seed0"):
         assert (results / f"{name}.json").exists(), name
     run = json.loads((results / "minilm_l4_int8_distilled_seed0.json").read_text())
