@@ -27,10 +27,13 @@ SUITE = [
     ("transformer.py", ["--layers", "6", "--fp32"]),
     ("transformer.py", ["--layers", "4"]),
     ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
+    ("setfit_model.py", []),  # SetFit (compared, not shipped); skipped where setfit is not installed
     ("report_level.py", []),
     ("grade_thresholds.py", ["--model", "{runs}/minilm_l4_int8_seed0/model", "--name", "minilm_l4_int8_seed0"]),
 ]
-TRANSFORMER_SCRIPTS = {"transformer.py", "distill.py", "grade_thresholds.py"}
+TRANSFORMER_SCRIPTS = {"transformer.py", "distill.py", "grade_thresholds.py", "setfit_model.py"}
+# Scripts that need a package beyond the `train` extra's core; the suite skips them, saying so, where it is missing.
+OPTIONAL_PACKAGES = {"setfit_model.py": "setfit"}
 RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
 SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -51,6 +54,8 @@ ROWS = [  # (results file, label in the table)
     ("minilm_l4_int8_seed0", "MiniLM 4 layers, multi-task, ONNX int8, gold only"),
     ("minilm_l4_int8_distilled_seed0", "MiniLM 4 layers distilled from MiniLM-L6 + TF-IDF over 10k unlabelled "
                                        "sentences, ONNX int8 (**shipped default**)"),
+    ("setfit_minilm_l6_joint_seed0", "SetFit: MiniLM-L6 fine-tuned contrastively on 12.8k area+polarity pairs, "
+                                     "logistic heads, torch fp32 (compared, not shipped)"),
 ]
 REPORT_ROWS = [
     ("report_level_minilm_l4_int8_distilled_seed0", "MiniLM-L4 int8 distilled (shipped default): cut points fitted on "
@@ -160,6 +165,12 @@ def write_readme_table() -> None:
     readme.write_text(head + BEGIN + "\n" + results_table() + "\n" + END + tail)
 
 
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
     """Each script in turn, in a child process; quick mode points them at `out` through the environment."""
     env = dict(os.environ)
@@ -170,6 +181,9 @@ def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
                     "MLFLOW_TRACKING_URI": f"sqlite:///{(out / 'mlflow.db').resolve()}"})
     for script, args in SUITE:
         if skip_transformers and script in TRANSFORMER_SCRIPTS:
+            continue
+        if script in OPTIONAL_PACKAGES and not _importable(OPTIONAL_PACKAGES[script]):
+            print(f"== {script}: skipped, {OPTIONAL_PACKAGES[script]} is not installed for {sys.executable}", flush=True)
             continue
         print(f"== {script} {' '.join(args)}", flush=True)
         command = [sys.executable, str(HERE / script), *[a.format(runs=runs) for a in args]]
