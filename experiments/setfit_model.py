@@ -13,7 +13,7 @@ as SetFit's default head), with C per task chosen on validation. Saved under run
 body as a sentence-transformers folder in safetensors, the heads as arrays (no pickle), loadable with
 `ofsted_nlp.models.load_model` without setfit.
 
-Run: python experiments/setfit_model.py --pairs-on joint --steps 1200   (needs `pip install setfit`;
+Run: python experiments/setfit_model.py --pairs-on joint --steps 800   (needs `pip install setfit`;
 nothing is fetched from the Hub)
 """
 import argparse
@@ -85,9 +85,11 @@ def make_fit(args, splits: dict[str, Split], body_dir: Path, chosen: dict):
 
     def fit(model: FindingClassifier, train: Split) -> None:
         inputs = train.inputs(features.SECTION_CONTEXT, DROP_CONTEXT, seed=args.seed)
-        chosen.update(train_body(inputs, pair_labels(train, args.pairs_on), body_dir, args.steps,
-                                 args.batch_size, args.lr, args.seed))
-        encoder = SentenceEncoder(str(body_dir), batch_size=ENCODE_BATCH, num_threads=THREADS)
+        if args.steps:
+            chosen.update(train_body(inputs, pair_labels(train, args.pairs_on), body_dir, args.steps,
+                                     args.batch_size, args.lr, args.seed))
+        # --steps 0: the packaged MiniLM as it is, the same heads (what the contrastive phase adds)
+        encoder = SentenceEncoder(str(body_dir) if args.steps else None, batch_size=ENCODE_BATCH, num_threads=THREADS)
         valid = splits["validation"]
         valid_x = encoder.encode(valid.inputs(features.SECTION_CONTEXT)).astype(np.float64)
         train_x = encoder.encode(inputs).astype(np.float64)  # last, so the heads' fit reuses these
@@ -110,14 +112,15 @@ def directory_mb(directory: Path) -> float:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs-on", choices=("joint", "polarity", "area"), default="joint")
-    ap.add_argument("--steps", type=int, default=10 if QUICK else 1200, help="contrastive batches (one epoch)")
+    ap.add_argument("--steps", type=int, default=10 if QUICK else 800,
+                    help="contrastive batches (one epoch); 0: no contrastive phase, frozen MiniLM")
     ap.add_argument("--batch-size", type=int, default=16, help="sentence pairs a batch")
     ap.add_argument("--lr", type=float, default=2e-5, help="body learning rate (SetFit's default)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=None, help="run name (default setfit_minilm_l6_<pairs-on>_seed<seed>)")
     args = ap.parse_args(argv)
     seed_everything(args.seed)
-    name = args.name or f"setfit_minilm_l6_{args.pairs_on}_seed{args.seed}"
+    name = args.name or f"setfit_minilm_l6_{args.pairs_on if args.steps else 'frozen'}_seed{args.seed}"
     splits = load_gold()
     model_dir = MODELS_DIR / name / "model"
     body_dir = model_dir / BODY_DIR
