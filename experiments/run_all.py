@@ -130,7 +130,8 @@ def results_table(results: Path = RESULTS) -> str:
         news = f"{ood['area_macro_f1']:.3f} / {ood['polarity_macro_f1']:.3f}" if ood else "-"
         speed = speeds.get(key, {})
         sps = f"{speed['sentences_per_s']:,.0f}" if speed else "-"
-        mb = f"{speed['mb']:.1f}" if speed else "-"
+        model_mb = speed.get("mb", r.get("model_mb"))  # the benchmark's, else the size the run recorded
+        mb = f"{model_mb:.1f}" if model_mb is not None else "-"
         lines.append(f"| {label} | {fmt_ci(t, 'area')} | {fmt_ci(t, 'polarity')} | "
                      f"{t.get('polarity_neutral_f1', float('nan')):.3f} | {t.get('area_none_f1', float('nan')):.3f} | "
                      f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} | {_epochs_seed(r)} |")
