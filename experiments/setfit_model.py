@@ -136,7 +136,8 @@ def main(argv=None):
                              description=f"SetFit: MiniLM-L6 body fine-tuned on {args.steps * args.batch_size} "
                                          f"{args.pairs_on} pairs, logistic heads per task, torch fp32")
     results["setfit"] = chosen
-    results["model_mb"] = round(directory_mb(model_dir), 1)
+    # with --steps 0 the body is the packaged MiniLM, outside the model directory, but still part of the model
+    results["model_mb"] = round(directory_mb(model_dir) + (0 if args.steps else directory_mb(resolve_encoder(None))), 1)
     write_results(name, results)
     _log_extras(results["run_id"], chosen, results["model_mb"])
     print(f"{name}: validation area {results['validation']['area_macro_f1']:.3f}, polarity "
