@@ -28,10 +28,13 @@ SUITE = [
     ("transformer.py", ["--layers", "4"]),
     ("context_window.py", []),  # the L4 student with the previous/next sentence as a second segment
     ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
+    ("setfit_model.py", []),  # SetFit (compared, not shipped); skipped where setfit is not installed
     ("report_level.py", []),
     ("grade_thresholds.py", ["--model", "{runs}/minilm_l4_int8_seed0/model", "--name", "minilm_l4_int8_seed0"]),
 ]
-TRANSFORMER_SCRIPTS = {"transformer.py", "context_window.py", "distill.py", "grade_thresholds.py"}
+TRANSFORMER_SCRIPTS = {"transformer.py", "context_window.py", "distill.py", "grade_thresholds.py", "setfit_model.py"}
+# Scripts that need a package beyond the `train` extra's core; the suite skips them, saying so, where it is missing.
+OPTIONAL_PACKAGES = {"setfit_model.py": "setfit"}
 RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
 SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -57,6 +60,8 @@ ROWS = [  # (results file, label in the table)
     ("minilm_l4_int8_distilled_r3_seed0", "The same student trained on data 2.1.0 (+1,062 news sentences, round 3), "
                                           "teachers of data 2.0.0, ONNX int8, seed 0"),
     ("minilm_l4_int8_distilled_r3_seed2", "The same, seed 2: best of the three seeds on validation (**shipped default**)"),
+    ("setfit_minilm_l6_joint_seed0", "SetFit: MiniLM-L6 fine-tuned contrastively on 12.8k area+polarity pairs, "
+                                     "logistic heads, torch fp32 (compared, not shipped)"),
 ]
 REPORT_ROWS = [
     ("report_level_minilm_l4_int8_distilled_r3_seed2", "MiniLM-L4 int8 distilled, data 2.1.0 (shipped default): cut points "
@@ -134,7 +139,8 @@ def results_table(results: Path = RESULTS) -> str:
         news = f"{ood['area_macro_f1']:.3f} / {ood['polarity_macro_f1']:.3f}" if ood else "-"
         speed = speeds.get(key, {})
         sps = f"{speed['sentences_per_s']:,.0f}" if speed else "-"
-        mb = f"{speed['mb']:.1f}" if speed else "-"
+        model_mb = speed.get("mb", r.get("model_mb"))  # the benchmark's, else the size the run recorded
+        mb = f"{model_mb:.1f}" if model_mb is not None else "-"
         lines.append(f"| {label} | {fmt_ci(t, 'area')} | {fmt_ci(t, 'polarity')} | "
                      f"{t.get('polarity_neutral_f1', float('nan')):.3f} | {t.get('area_none_f1', float('nan')):.3f} | "
                      f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} | {_epochs_seed(r)} | "
@@ -170,6 +176,12 @@ def write_readme_table() -> None:
     readme.write_text(head + BEGIN + "\n" + results_table() + "\n" + END + tail)
 
 
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
     """Each script in turn, in a child process; quick mode points them at `out` through the environment."""
     env = dict(os.environ)
@@ -180,6 +192,9 @@ def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
                     "MLFLOW_TRACKING_URI": f"sqlite:///{(out / 'mlflow.db').resolve()}"})
     for script, args in SUITE:
         if skip_transformers and script in TRANSFORMER_SCRIPTS:
+            continue
+        if script in OPTIONAL_PACKAGES and not _importable(OPTIONAL_PACKAGES[script]):
+            print(f"== {script}: skipped, {OPTIONAL_PACKAGES[script]} is not installed for {sys.executable}", flush=True)
             continue
         print(f"== {script} {' '.join(args)}", flush=True)
         command = [sys.executable, str(HERE / script), *[a.format(runs=runs) for a in args]]

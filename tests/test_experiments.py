@@ -52,3 +52,14 @@ def test_quick_figures_never_reach_the_readme():
     done = subprocess.run([sys.executable, str(ROOT / "experiments" / "run_all.py"), "--quick", "--update-readme",
                            "--table-only"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "README" in done.stderr
+
+
+def test_suite_skips_a_script_whose_optional_package_is_missing(monkeypatch, tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "experiments"))
+    import run_all
+
+    monkeypatch.setattr(run_all, "SUITE", [("setfit_model.py", [])])
+    monkeypatch.setattr(run_all, "_importable", lambda module: False)
+    monkeypatch.setattr(run_all.subprocess, "run", lambda *a, **k: pytest.fail("ran a script it should skip"))
+    run_all.run_suite(quick=True, out=tmp_path, skip_transformers=False)
+    assert "setfit_model.py: skipped, setfit is not installed" in capsys.readouterr().out
