@@ -13,7 +13,7 @@ as SetFit's default head), with C per task chosen on validation. Saved under run
 body as a sentence-transformers folder in safetensors, the heads as arrays (no pickle), loadable with
 `ofsted_nlp.models.load_model` without setfit.
 
-Run: python experiments/setfit_model.py --pairs-on joint --steps 800   (needs `pip install setfit`;
+Run: python experiments/setfit_model.py --pairs-on joint --steps 800   (needs `pip install 'ofsted-nlp[setfit]'`;
 nothing is fetched from the Hub)
 """
 import argparse
