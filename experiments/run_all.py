@@ -194,7 +194,8 @@ def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
         if skip_transformers and script in TRANSFORMER_SCRIPTS:
             continue
         if script in OPTIONAL_PACKAGES and not _importable(OPTIONAL_PACKAGES[script]):
-            print(f"== {script}: skipped, {OPTIONAL_PACKAGES[script]} is not installed for {sys.executable} (pip install 'ofsted-nlp[setfit]')", flush=True)
+            print(f"== {script}: skipped, {OPTIONAL_PACKAGES[script]} is not installed for {sys.executable} "
+                  f"(pip install 'ofsted-nlp[{OPTIONAL_PACKAGES[script]}]')", flush=True)
             continue
         print(f"== {script} {' '.join(args)}", flush=True)
         command = [sys.executable, str(HERE / script), *[a.format(runs=runs) for a in args]]
