@@ -25,12 +25,14 @@ SUITE = [
     ("learning_curve.py", []),
     ("embedding.py", []),
     ("transformer.py", ["--layers", "6", "--fp32"]),
+    ("model2vec_static.py", []),  # distils the MiniLM-L6 fp32 run above into static embeddings
+    ("model2vec_static.py", ["--base"]),  # the same from the pretrained encoder: the comparison
     ("transformer.py", ["--layers", "4"]),
     ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
     ("report_level.py", []),
     ("grade_thresholds.py", ["--model", "{runs}/minilm_l4_int8_seed0/model", "--name", "minilm_l4_int8_seed0"]),
 ]
-TRANSFORMER_SCRIPTS = {"transformer.py", "distill.py", "grade_thresholds.py"}
+TRANSFORMER_SCRIPTS = {"transformer.py", "distill.py", "grade_thresholds.py", "model2vec_static.py"}
 RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
 SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -44,6 +46,10 @@ ROWS = [  # (results file, label in the table)
     ("tfidf_logreg_context", "TF-IDF + logistic regression, section context (`model=\"tfidf\"`)"),
     ("tfidf_logreg_context_weak", "TF-IDF + logistic regression, section context, gold + weak"),
     ("minilm_embedding_context", "MiniLM embeddings + logistic regression, section context"),
+    ("model2vec_minilm_l6_finetuned", "model2vec static embeddings distilled from the fine-tuned MiniLM-L6 + "
+                                      "logistic regression, section context (fastest)"),
+    ("model2vec_minilm_l6_base", "model2vec static embeddings from the pretrained MiniLM-L6 + logistic regression, "
+                                 "section context"),
     ("minilm_finetuned_context", "MiniLM fine-tuned (CPU), section context"),
     ("minilm_l6_fp32_seed0", "MiniLM 6 layers, multi-task, Trainer, ONNX fp32"),
     ("minilm_l6_int8_seed0", "MiniLM 6 layers, multi-task, ONNX int8 (misses 500 sentences/s in classify())"),
