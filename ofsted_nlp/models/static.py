@@ -40,6 +40,7 @@ class StaticFindingClassifier(JointClassifierMixin, BaseEstimator):
     """
 
     family = "static_embedding"
+    _static: tuple[str, Any] | None = None  # (directory, its loaded StaticModel), on first use
 
     def __init__(self, static_model: str | None = None, area_C: float = 1.0, polarity_C: float = 1.0,
                  class_weight: str | None = "balanced", max_iter: int = 3000):
@@ -61,7 +62,7 @@ class StaticFindingClassifier(JointClassifierMixin, BaseEstimator):
         return np.asarray(model.encode(texts, use_multiprocessing=False), dtype=np.float64)
 
     def _loaded_static(self) -> Any:
-        if getattr(self, "static_", None) is None or self._static_source != self.static_model:
+        if self._static is None or self._static[0] != self.static_model:
             try:
                 from model2vec import StaticModel
             except ImportError as exc:
@@ -69,9 +70,8 @@ class StaticFindingClassifier(JointClassifierMixin, BaseEstimator):
                                      "pip install 'ofsted-nlp[train]'") from exc
             if self.static_model is None:
                 raise ModelLoadError("no static_model directory given")
-            self.static_ = StaticModel.from_pretrained(self.static_model)
-            self._static_source = self.static_model
-        return self.static_
+            self._static = (self.static_model, StaticModel.from_pretrained(self.static_model))
+        return self._static[1]
 
     # ------------------------------------------------------------------ fitting and predicting
 
