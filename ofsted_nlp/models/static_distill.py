@@ -30,9 +30,13 @@ ENCODER_PREFIX = "network.encoder."  # _LogitsOnly.network.encoder in the export
 MATMUL_PREFIX = "onnx::MatMul"
 # The BertModel parameters a mean-pooled export never uses, so the graph cannot hold them.
 UNUSED_PARAMETERS = ("pooler.",)
-# model2vec's defaults (PCA to 256 dimensions, SIF weighting 1e-4); the experiment tunes them on validation.
+# model2vec's defaults (PCA to 256 dimensions, SIF weighting 1e-4); experiments/model2vec_static.py --pca-dims 0
+# compares all 384 dimensions on validation.
 DEFAULT_PCA_DIMS = 256
 DEFAULT_SIF = 1e-4
+# What the saved config.json names as its tokenizer: the distilled encoders all use all-MiniLM-L6-v2's, and a
+# public name keeps this machine's cache path out of saved models.
+TOKENIZER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def encoder_state_from_onnx(onnx_path: str | Path) -> dict[str, torch.Tensor]:
@@ -95,5 +99,6 @@ def distill_static(output_dir: str | Path, onnx_path: str | Path | None = None, 
         encoder = AutoModel.from_pretrained(base_path, local_files_only=True)
     static = distill_from_model(encoder, tokenizer, device="cpu", pca_dims=pca_dims,
                                 sif_coefficient=sif_coefficient)
+    static.config["tokenizer_name"] = TOKENIZER_NAME
     static.save_pretrained(str(output_dir))
     return Path(output_dir)
