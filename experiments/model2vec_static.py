@@ -23,7 +23,7 @@ from ofsted_nlp import features
 from ofsted_nlp.models.static import StaticFindingClassifier
 from ofsted_nlp.models.static_distill import DEFAULT_PCA_DIMS, DEFAULT_SIF, distill_static
 
-C_GRID = [1.0, 10.0] if QUICK else [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
+C_GRID = [1.0, 10.0] if QUICK else [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]
 DROP_CONTEXT = 0.25  # run_experiment's default for context models: the same training inputs
 NEEDED_PACKAGES = ("model2vec", "skeletoken")  # the `train` extra's; older environments may lack them
 

@@ -26,7 +26,8 @@ SUITE = [
     ("embedding.py", []),
     ("transformer.py", ["--layers", "6", "--fp32"]),
     ("model2vec_static.py", []),  # distils the MiniLM-L6 fp32 run above into static embeddings
-    ("model2vec_static.py", ["--base"]),  # the same from the pretrained encoder: the comparison
+    ("model2vec_static.py", ["--pca-dims", "0"]),  # all 384 dimensions (model2vec's default PCA keeps 256)
+    ("model2vec_static.py", ["--base"]),  # from the pretrained encoder: the comparison
     ("transformer.py", ["--layers", "4"]),
     ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
     ("report_level.py", []),
@@ -48,6 +49,8 @@ ROWS = [  # (results file, label in the table)
     ("minilm_embedding_context", "MiniLM embeddings + logistic regression, section context"),
     ("model2vec_minilm_l6_finetuned", "model2vec static embeddings distilled from the fine-tuned MiniLM-L6 + "
                                       "logistic regression, section context (fastest)"),
+    ("model2vec_minilm_l6_finetuned_pca0", "model2vec static embeddings distilled from the fine-tuned MiniLM-L6, "
+                                           "all 384 dimensions (no PCA), + logistic regression, section context"),
     ("model2vec_minilm_l6_base", "model2vec static embeddings from the pretrained MiniLM-L6 + logistic regression, "
                                  "section context"),
     ("minilm_finetuned_context", "MiniLM fine-tuned (CPU), section context"),
