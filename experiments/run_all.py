@@ -25,6 +25,9 @@ SUITE = [
     ("learning_curve.py", []),
     ("embedding.py", []),
     ("transformer.py", ["--layers", "6", "--fp32"]),
+    ("model2vec_static.py", []),  # distils the MiniLM-L6 fp32 run above into static embeddings
+    ("model2vec_static.py", ["--pca-dims", "0"]),  # all 384 dimensions (model2vec's default PCA keeps 256)
+    ("model2vec_static.py", ["--base"]),  # from the pretrained encoder: the comparison
     ("transformer.py", ["--layers", "4"]),
     ("context_window.py", []),  # the L4 student with the previous/next sentence as a second segment
     ("distill.py", []),  # its teacher: the two runs above it (MiniLM-L6 fp32, TF-IDF with context)
@@ -32,7 +35,8 @@ SUITE = [
     ("report_level.py", []),
     ("grade_thresholds.py", ["--model", "{runs}/minilm_l4_int8_seed0/model", "--name", "minilm_l4_int8_seed0"]),
 ]
-TRANSFORMER_SCRIPTS = {"transformer.py", "context_window.py", "distill.py", "grade_thresholds.py", "setfit_model.py"}
+TRANSFORMER_SCRIPTS = {"transformer.py", "context_window.py", "distill.py", "grade_thresholds.py", "setfit_model.py",
+                       "model2vec_static.py"}
 # Scripts that need a package beyond the `train` extra's core; the suite skips them, saying so, where it is missing.
 OPTIONAL_PACKAGES = {"setfit_model.py": "setfit"}
 RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
@@ -48,6 +52,12 @@ ROWS = [  # (results file, label in the table)
     ("tfidf_logreg_context", "TF-IDF + logistic regression, section context (`model=\"tfidf\"`)"),
     ("tfidf_logreg_context_weak", "TF-IDF + logistic regression, section context, gold + weak"),
     ("minilm_embedding_context", "MiniLM embeddings + logistic regression, section context"),
+    ("model2vec_minilm_l6_finetuned", "model2vec static embeddings distilled from the fine-tuned MiniLM-L6 + "
+                                      "logistic regression, section context (fastest)"),
+    ("model2vec_minilm_l6_finetuned_pca0", "model2vec static embeddings distilled from the fine-tuned MiniLM-L6, "
+                                           "all 384 dimensions (no PCA), + logistic regression, section context"),
+    ("model2vec_minilm_l6_base", "model2vec static embeddings from the pretrained MiniLM-L6 + logistic regression, "
+                                 "section context"),
     ("minilm_finetuned_context", "MiniLM fine-tuned (CPU), section context"),
     ("minilm_l6_fp32_seed0", "MiniLM 6 layers, multi-task, Trainer, ONNX fp32"),
     ("minilm_l6_int8_seed0", "MiniLM 6 layers, multi-task, ONNX int8 (misses 500 sentences/s in classify())"),

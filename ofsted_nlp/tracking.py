@@ -30,6 +30,7 @@ EVALUATION_ARTIFACT_DIR = "evaluation"
 FAMILY_EXTRAS = {
     "embedding": "transformers",
     "finetuned": "transformers",
+    "static_embedding": "train",  # model2vec
     "vader_polarity": "baselines",
     "textblob_polarity": "baselines",
 }

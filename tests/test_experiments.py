@@ -37,6 +37,9 @@ def test_run_all_quick_runs_every_script_and_writes_only_under_out(tmp_path):
                  "report_level_tfidf_logreg",
                  "report_level_minilm_l4_int8_seed0"):
         assert (results / f"{name}.json").exists(), name
+    if all(importlib.util.find_spec(m) for m in ("model2vec", "skeletoken")):  # the static row's own needs
+        for name in ("model2vec_minilm_l6_finetuned", "model2vec_minilm_l6_base"):
+            assert (results / f"{name}.json").exists(), name
     run = json.loads((results / "minilm_l4_int8_distilled_seed0.json").read_text())
     assert run["params"]["distill_pool"] == 100 and run["data_version"]
     assert 0.0 <= run["test"]["polarity_macro_f1"] <= 1.0

@@ -11,6 +11,7 @@ from .encoder import SentenceEncoder, resolve_encoder
 from .finding import FindingClassifier
 from .finetune import FineTunedClassifier
 from .onnx_finding import OnnxFindingClassifier, TransformerFindingTrainer
+from .static import StaticFindingClassifier
 from .tfidf import TfidfClassifier
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MajorityClassifier",
     "OnnxFindingClassifier",
     "SentenceEncoder",
+    "StaticFindingClassifier",
     "TextBlobPolarity",
     "TfidfClassifier",
     "TransformerFindingTrainer",
