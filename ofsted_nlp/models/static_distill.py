@@ -92,7 +92,8 @@ def distill_static(output_dir: str | Path, onnx_path: str | Path | None = None, 
     from model2vec.distill import distill_from_model
 
     base_path = resolve_encoder(base)
-    tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
+    # MiniLM's tokenizer is a fast (tokenizers) one; Any because the stubs admit a SentencePiece one too
+    tokenizer: Any = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
     if onnx_path is not None:
         encoder: Any = bert_from_onnx(onnx_path, base)
     else:
