@@ -22,6 +22,7 @@ ROOT = HERE.parent
 SUITE = [
     ("baselines.py", []),
     ("tfidf.py", []),
+    ("optuna_search.py", ["--model", "tfidf"]),  # 60 trials of TF-IDF settings on validation (quick: 3)
     ("learning_curve.py", []),
     ("embedding.py", []),
     ("transformer.py", ["--layers", "6", "--fp32"]),
@@ -42,6 +43,8 @@ ROWS = [  # (results file, label in the table)
     ("tfidf_logreg", "TF-IDF + logistic regression"),
     ("tfidf_logreg_weak", "TF-IDF + logistic regression, gold + weak section labels"),
     ("tfidf_logreg_context", "TF-IDF + logistic regression, section context (`model=\"tfidf\"`)"),
+    ("tfidf_logreg_context_optuna", "TF-IDF + logistic regression, section context, settings from an optuna study "
+                                    "on validation"),
     ("tfidf_logreg_context_weak", "TF-IDF + logistic regression, section context, gold + weak"),
     ("minilm_embedding_context", "MiniLM embeddings + logistic regression, section context"),
     ("minilm_finetuned_context", "MiniLM fine-tuned (CPU), section context"),
