@@ -52,7 +52,7 @@ DROP_CONTEXT = 0.25  # as run_experiment shows training sentences: a quarter wit
 TFIDF_RUN = "tfidf_logreg_context_optuna"
 TFIDF_TRIALS = 3 if QUICK else 60
 # Wall-clock cap of the TF-IDF study: no new trial starts after it (a locked job stays under 25 minutes).
-TFIDF_TIMEOUT_S = 10 * 60
+TFIDF_TIMEOUT_S = 8 * 60
 CV_FOLDS = 0 if QUICK else 5  # report-grouped folds of the train-only check (none in quick mode)
 # What experiments/tfidf.py fits as tfidf_logreg_context (C chosen there on plain inputs: 3 and 3 on 2.0.0).
 CURRENT_TFIDF = {"word_ngram_max": 2, "char_ngram_min": 2, "char_ngram_max": 5, "min_df": 2, "sublinear_tf": True,
@@ -60,7 +60,7 @@ CURRENT_TFIDF = {"word_ngram_max": 2, "char_ngram_min": 2, "char_ngram_max": 5, 
                  "polarity_class_weight": "balanced"}
 
 MINILM_TRIALS = 2 if QUICK else 5
-MINILM_TIMEOUT_S = 7 * 60  # no new trial after it; the seed check (two more trainings) follows
+MINILM_TIMEOUT_S = 6 * 60  # no new trial after it; the seed check (two more trainings) follows
 MINILM_SUBSAMPLE = 0.25  # share of train each trial fine-tunes on (the same sentences every trial)
 MINILM_EPOCHS = 0.3 if QUICK else 1.0
 MINILM_LAYERS = 4
