@@ -22,7 +22,7 @@ ROOT = HERE.parent
 SUITE = [
     ("baselines.py", []),
     ("tfidf.py", []),
-    ("optuna_search.py", ["--model", "tfidf"]),  # 60 trials of TF-IDF settings on validation (quick: 3)
+    ("optuna_search.py", ["--model", "tfidf"]),  # up to 60 trials, 6 minutes, on validation (quick: 3)
     ("learning_curve.py", []),
     ("embedding.py", []),
     ("transformer.py", ["--layers", "6", "--fp32"]),
