@@ -151,16 +151,8 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
             t0 = time.perf_counter()
             areas_pred, pols_pred = model.predict_findings(inputs)
             infer = time.perf_counter() - t0
-            metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
-                                                     list(pols_pred), groups=split.report_ids)
-            metrics["sentences_per_second"] = len(split.texts) / max(infer, 1e-9)
-            # The results file's keys with the split in front are the MLflow names (one name a figure), and
-            # the same label sets as evaluate.py, so the figures computed on both sides agree.
-            tracking.log_evaluation({"area": split.areas, "polarity": split.polarities},
-                                    {"area": list(areas_pred), "polarity": list(pols_pred)},
-                                    split.texts, ids=split.ids, metrics={f"{split_name}_{k}": v for k, v in metrics.items()},
-                                    split=split_name, labels=EVALUATION_LABELS)
-            results[split_name] = metrics
+            results[split_name] = score_and_log(split_name, split, areas_pred, pols_pred,
+                                                {"sentences_per_second": len(split.texts) / max(infer, 1e-9)})
         import mlflow
 
         mlflow.log_metric("train_seconds", train_seconds)
@@ -174,6 +166,21 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
     write_results(name, results)
     print_summary(results)
     return results
+
+
+def score_and_log(split_name: str, split: Split, areas_pred, pols_pred, extra: dict | None = None) -> dict:
+    """Sentence-level figures of one evaluation (CIs by report), logged to the active MLflow run with its
+    confusion matrices and misclassified sentences; returns the metrics (plus `extra`) for the results file."""
+    metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
+                                             list(pols_pred), groups=split.report_ids)
+    metrics.update(extra or {})
+    # The results file's keys with the split in front are the MLflow names (one name a figure), and
+    # the same label sets as evaluate.py, so the figures computed on both sides agree.
+    tracking.log_evaluation({"area": split.areas, "polarity": split.polarities},
+                            {"area": list(areas_pred), "polarity": list(pols_pred)},
+                            split.texts, ids=split.ids, metrics={f"{split_name}_{k}": v for k, v in metrics.items()},
+                            split=split_name, labels=EVALUATION_LABELS)
+    return metrics
 
 
 def write_results(name: str, results: dict) -> None:

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from common import (EVALUATION_LABELS, EXPERIMENT, MODELS_DIR, QUICK, REPORTS, RESULTS_DIR, ROOT, SEED, Split,
-                    ensure_corpus, load_gold, print_summary, seed_everything, write_results)
+from common import (EXPERIMENT, MODELS_DIR, QUICK, REPORTS, RESULTS_DIR, ROOT, SEED, Split, ensure_corpus,
+                    load_gold, print_summary, score_and_log, seed_everything, write_results)
 from neighbours import Neighbours, gold_neighbours
 
-from ofsted_nlp import data, evaluate, features, tracking
+from ofsted_nlp import data, features, tracking
 
 INPUT_FORMAT = "neighbour_context_v1"
 NEIGHBOUR_WORDS = 12  # words kept of each neighbour, those nearest the sentence: B stays ~35 tokens
@@ -273,14 +273,9 @@ def evaluate_and_log(name: str, model: PairOnnxModel, splits: dict[str, Split], 
         t0 = time.perf_counter()
         areas_pred, pols_pred = model.predict_findings(firsts, seconds)
         seconds_taken = time.perf_counter() - t0
-        metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
-                                                 list(pols_pred), groups=split.report_ids)
-        metrics["sentences_per_second"] = len(split.texts) / max(seconds_taken, 1e-9)
-        metrics["share_with_neighbours"] = float(np.mean([s is not None for s in seconds]))
-        tracking.log_evaluation({"area": split.areas, "polarity": split.polarities},
-                                {"area": list(areas_pred), "polarity": list(pols_pred)}, split.texts,
-                                ids=split.ids, metrics={f"{split_name}_{k}": v for k, v in metrics.items()},
-                                split=split_name, labels=EVALUATION_LABELS)
+        metrics = score_and_log(split_name, split, areas_pred, pols_pred,
+                                {"sentences_per_second": len(split.texts) / max(seconds_taken, 1e-9),
+                                 "share_with_neighbours": float(np.mean([s is not None for s in seconds]))})
         results[split_name] = metrics
         print(f"{split_name}: area {metrics['area_macro_f1']:.3f} polarity {metrics['polarity_macro_f1']:.3f} "
               f"neutral {metrics['polarity_neutral_f1']:.3f} none {metrics['area_none_f1']:.3f}", flush=True)

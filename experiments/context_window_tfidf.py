@@ -19,11 +19,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from common import (EVALUATION_LABELS, EXPERIMENT, REPORTS, RESULTS_DIR, Split, ensure_corpus, load_gold,
+from common import (EXPERIMENT, REPORTS, RESULTS_DIR, Split, ensure_corpus, load_gold, score_and_log,
                     seed_everything, write_results)
 from neighbours import Neighbours, gold_neighbours
 
-from ofsted_nlp import data, evaluate, features, tracking
+from ofsted_nlp import data, features, tracking
 from ofsted_nlp.models.tfidf import TfidfClassifier
 
 DEFAULT_C = {"area": 3.0, "polarity": 3.0}  # what tfidf.py chose on data 2.0.0, when its results are not at hand
@@ -82,12 +82,7 @@ def run_arm(name: str, with_neighbours: bool, splits: dict[str, Split], neighbou
             split = splits[source]
             x = frame(split, context)
             areas_pred, pols_pred = models["area"].predict(x), models["polarity"].predict(x)
-            metrics = evaluate.sentence_level_report(split.texts, split.areas, list(areas_pred), split.polarities,
-                                                     list(pols_pred), groups=split.report_ids)
-            tracking.log_evaluation({"area": split.areas, "polarity": split.polarities},
-                                    {"area": list(areas_pred), "polarity": list(pols_pred)}, split.texts,
-                                    ids=split.ids, metrics={f"{split_name}_{k}": v for k, v in metrics.items()},
-                                    split=split_name, labels=EVALUATION_LABELS)
+            metrics = score_and_log(split_name, split, areas_pred, pols_pred)
             results[split_name] = metrics
             print(f"{name} {split_name}: area {metrics['area_macro_f1']:.3f} "
                   f"[{metrics['area_macro_f1_ci_low']:.3f}, {metrics['area_macro_f1_ci_high']:.3f}] "

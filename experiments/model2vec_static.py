@@ -15,7 +15,6 @@ import importlib.util
 import sys
 import tempfile
 
-import numpy as np
 from common import MODELS_DIR, QUICK, load_gold, run_experiment, seed_everything
 from sklearn.metrics import f1_score
 

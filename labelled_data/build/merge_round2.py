@@ -72,17 +72,20 @@ def round1_rows(corpus: pd.DataFrame) -> tuple[list[dict], list[dict]]:
     return kept, retired
 
 
-def copy_raw(work: Path) -> None:
-    """Keep every annotator's raw round-2 label file (and task file) with the data."""
+ROUND2_FILES = ("assignment_reports.jsonl", "assignment_documents.jsonl", "double_reports.jsonl",
+                "double_documents.jsonl", "splits_round2.json", "ANNOTATOR_BRIEF.md")
+
+
+def copy_raw(work: Path, raw: Path = RAW, names: tuple[str, ...] = ROUND2_FILES) -> None:
+    """Keep every annotator's raw label file (and task file), and the round's `names`, with the data in `raw`."""
     for labels in work.glob("ann_*/*/labels.jsonl"):
-        dest = RAW / labels.parent.parent.name / labels.parent.name
+        dest = raw / labels.parent.parent.name / labels.parent.name
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copy(labels, dest / "labels.jsonl")
         shutil.copy(labels.parent / "to_label.jsonl", dest / "to_label.jsonl")
-    for name in ("assignment_reports.jsonl", "assignment_documents.jsonl", "double_reports.jsonl",
-                 "double_documents.jsonl", "splits_round2.json", "ANNOTATOR_BRIEF.md"):
+    for name in names:
         if (work / name).exists():
-            shutil.copy(work / name, RAW / name)
+            shutil.copy(work / name, raw / name)
 
 
 def labels_by_annotator(work: Path) -> dict[str, dict[str, dict]]:

@@ -21,29 +21,16 @@ Run: python labelled_data/build/merge_round3.py /work/annotation_round3
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
-from merge_round2 import (LABELLED, agreement, labels_by_annotator, read_jsonl, round2_rows,  # noqa: E402
+from merge_round2 import (LABELLED, agreement, copy_raw, labels_by_annotator, read_jsonl, round2_rows,  # noqa: E402
                           write_jsonl)
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "annotation_round3"
 SPLITS_VERSION = "2.1.0"
 ROUND = 3
-
-
-def copy_raw(work: Path) -> None:
-    """Keep every annotator's raw round-3 label and task files with the data."""
-    for labels in work.glob("ann_*/*/labels.jsonl"):
-        dest = RAW / labels.parent.parent.name / labels.parent.name
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy(labels, dest / "labels.jsonl")
-        shutil.copy(labels.parent / "to_label.jsonl", dest / "to_label.jsonl")
-    for name in ("assignment_documents.jsonl", "double_documents.jsonl"):
-        if (work / name).exists():
-            shutil.copy(work / name, RAW / name)
 
 
 def round3_rows(work: Path) -> tuple[list[dict], list[dict], int]:
@@ -99,7 +86,7 @@ def recompute_agreement(gold: list[dict], doubles: list[dict]) -> dict:
 
 
 def main(work: Path) -> None:
-    copy_raw(work)
+    copy_raw(work, RAW, ("assignment_documents.jsonl", "double_documents.jsonl"))
     gold = [r for r in read_jsonl(LABELLED / "gold.jsonl") if r["round"] != ROUND]
     known = {r["id"] for r in gold}
     new, new_doubles, missing = round3_rows(work)
