@@ -183,6 +183,11 @@ def score_and_log(split_name: str, split: Split, areas_pred, pols_pred, extra: d
     return metrics
 
 
+def directory_bytes(directory: Path) -> int:
+    """Size of every file under `directory`: a saved model's footprint on disk."""
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+
+
 def write_results(name: str, results: dict) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"

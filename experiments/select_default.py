@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import model_card
-from common import REGISTERED_MODEL, RESULTS_DIR, ROOT
+from common import REGISTERED_MODEL, RESULTS_DIR, ROOT, directory_bytes
 
 from ofsted_nlp import data, tracking
 
@@ -26,10 +26,6 @@ TARGET = ROOT / "ofsted_nlp" / "default_model"
 TFIDF_TARGET = ROOT / "ofsted_nlp" / "tfidf_model"
 TFIDF_RUN = "tfidf_logreg_context"
 CHAMPION = f"{REGISTERED_MODEL}@{tracking.CHAMPION_ALIAS}"  # what experiments/register_default.py registers
-
-
-def size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def speed(model_dir: Path, texts: list[str]) -> float:
@@ -85,8 +81,9 @@ def main():
         if not model_dir.exists():
             continue
         score = validation_score(r)
-        mb, sps = size(model_dir) / 2**20, speed(model_dir, texts)
-        ok = size(model_dir) <= MAX_BYTES and sps >= MIN_SENTENCES_PER_S
+        model_bytes, sps = directory_bytes(model_dir), speed(model_dir, texts)
+        mb = model_bytes / 2**20
+        ok = model_bytes <= MAX_BYTES and sps >= MIN_SENTENCES_PER_S
         candidates.append((score, ok, r, model_dir, sps, mb))
         print(f"{r['name']:30s} validation {score:.3f}  {mb:6.1f} MB  {sps:7,.0f} sentences/s"
               f"{'' if ok else '  (misses the size or speed goal)'}")

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import MODELS_DIR, QUICK, Split, load_gold, run_experiment, seed_everything, write_results
+from common import (MODELS_DIR, QUICK, Split, directory_bytes, load_gold, run_experiment, seed_everything,
+                    write_results)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
@@ -104,11 +105,6 @@ def make_fit(args, splits: dict[str, Split], body_dir: Path, chosen: dict):
     return fit
 
 
-def directory_mb(directory: Path) -> float:
-    """Size of every file under `directory`, in MB (10^6 bytes)."""
-    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 1e6
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs-on", choices=("joint", "polarity", "area"), default="joint")
@@ -137,7 +133,8 @@ def main(argv=None):
                                          f"{args.pairs_on} pairs, logistic heads per task, torch fp32")
     results["setfit"] = chosen
     # with --steps 0 the body is the packaged MiniLM, outside the model directory, but still part of the model
-    results["model_mb"] = round(directory_mb(model_dir) + (0 if args.steps else directory_mb(resolve_encoder(None))), 1)
+    model_bytes = directory_bytes(model_dir) + (0 if args.steps else directory_bytes(resolve_encoder(None)))
+    results["model_mb"] = round(model_bytes / 1e6, 1)
     write_results(name, results)
     _log_extras(results["run_id"], chosen, results["model_mb"])
     print(f"{name}: validation area {results['validation']['area_macro_f1']:.3f}, polarity "
