@@ -200,6 +200,21 @@ def save_arrays(path: Path, **arrays: np.ndarray) -> None:
     np.savez_compressed(path, **plain)
 
 
+def restore_linear_head(head: Any, coef: np.ndarray | None, intercept: np.ndarray | None, classes: np.ndarray,
+                        where: str, n_features: int | None = None) -> Any:
+    """Make the unfitted linear classifier ``head`` (e.g. LogisticRegression) the one saved as ``coef`` and
+    ``intercept``; raises ModelLoadError naming ``where`` when their shapes do not fit ``classes`` (and
+    ``n_features``, when given)."""
+    n_rows = 1 if len(classes) == 2 else len(classes)  # scikit-learn keeps one row for a binary head
+    if coef is None or intercept is None or coef.ndim != 2 or coef.shape[0] != n_rows \
+            or intercept.shape != (n_rows,) or (n_features is not None and coef.shape[1] != n_features):
+        shape = None if coef is None else coef.shape
+        features = "" if n_features is None else f" and {n_features} features"
+        raise ModelLoadError(f"{where}: weights of shape {shape} do not fit {len(classes)} classes{features}")
+    head.coef_, head.intercept_, head.classes_, head.n_features_in_ = coef, intercept, classes, coef.shape[1]
+    return head
+
+
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a ``.npz`` file by name, never unpickling; raises ModelLoadError when it is
     missing, unreadable, or holds object arrays."""

@@ -14,7 +14,6 @@ from numpy.typing import ArrayLike
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import ModelLoadError
 from .base import (
     TextClassifier,
     check_fit_inputs,
@@ -22,6 +21,7 @@ from .base import (
     load_arrays,
     params_to_json,
     register_family,
+    restore_linear_head,
     save_arrays,
 )
 from .encoder import SentenceEncoder, encoder_reference
@@ -98,11 +98,5 @@ class EmbeddingClassifier(TextClassifier):
 
     def _load_state(self, directory: Path, meta: dict) -> None:
         arrays = load_arrays(directory / HEAD_FILE)
-        coef, intercept = arrays["coef"], arrays["intercept"]
-        n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
-        if coef.ndim != 2 or coef.shape[0] != n_rows or intercept.shape != (n_rows,):
-            raise ModelLoadError(f"{directory}: head of shape {coef.shape} does not fit {len(self.classes_)} classes")
-        self.head_ = self._new_head()
-        self.head_.coef_, self.head_.intercept_ = coef, intercept
-        self.head_.classes_ = self.classes_
-        self.head_.n_features_in_ = coef.shape[1]
+        self.head_ = restore_linear_head(self._new_head(), arrays.get("coef"), arrays.get("intercept"),
+                                         self.classes_, f"{directory} head")

@@ -21,8 +21,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ModelLoadError
-from .base import check_sample_weight, check_texts, load_arrays, read_model_json, register_family, save_arrays, \
-    write_model_json
+from .base import check_sample_weight, check_texts, load_arrays, read_model_json, register_family, \
+    restore_linear_head, save_arrays, write_model_json
 from .finding import JointClassifierMixin, finding_targets
 
 STATIC_DIR = "static"
@@ -160,11 +160,6 @@ class StaticFindingClassifier(JointClassifierMixin, BaseEstimator):
 def _head_from_arrays(model: StaticFindingClassifier, arrays: dict[str, np.ndarray], task: str,
                       classes: np.ndarray, path: Path) -> LogisticRegression:
     """A fitted LogisticRegression from saved coefficients, checked against its classes."""
-    coef, intercept = arrays.get(f"{task}_coef"), arrays.get(f"{task}_intercept")
-    n_rows = 1 if len(classes) == 2 else len(classes)
-    if coef is None or intercept is None or coef.ndim != 2 or coef.shape[0] != n_rows \
-            or intercept.shape != (n_rows,):
-        raise ModelLoadError(f"{path}: the {task} head does not fit {len(classes)} classes")
     head = LogisticRegression(C=getattr(model, f"{task}_C"), class_weight=model.class_weight, max_iter=model.max_iter)
-    head.coef_, head.intercept_, head.classes_, head.n_features_in_ = coef, intercept, classes, coef.shape[1]
-    return head
+    return restore_linear_head(head, arrays.get(f"{task}_coef"), arrays.get(f"{task}_intercept"), classes,
+                               f"{path}: the {task} head")

@@ -17,7 +17,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import ModelLoadError
 from .base import (
     TextClassifier,
     check_fit_inputs,
@@ -25,6 +24,7 @@ from .base import (
     load_arrays,
     read_json,
     register_family,
+    restore_linear_head,
     save_arrays,
     write_json,
 )
@@ -114,15 +114,5 @@ class TfidfClassifier(TextClassifier):
             vectorizer.vocabulary_ = {term: i for i, term in enumerate(terms)}
             vectorizer.idf_ = arrays[f"{name}_idf"]  # the setter checks it matches the vocabulary
         n_features = sum(len(vocabularies[name]) for name, _ in self.features_.transformer_list)
-        coef, intercept = arrays["coef"], arrays["intercept"]
-        n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
-        if coef.shape != (n_rows, n_features) or intercept.shape != (n_rows,):
-            raise ModelLoadError(
-                f"{directory}: weights of shape {coef.shape} do not fit {n_features} features "
-                f"and {len(self.classes_)} classes"
-            )
-        self.classifier_ = self._new_classifier()
-        self.classifier_.coef_ = coef
-        self.classifier_.intercept_ = intercept
-        self.classifier_.classes_ = self.classes_
-        self.classifier_.n_features_in_ = n_features
+        self.classifier_ = restore_linear_head(self._new_classifier(), arrays.get("coef"), arrays.get("intercept"),
+                                               self.classes_, str(directory), n_features)
