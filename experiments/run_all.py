@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -206,6 +207,7 @@ def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
         runs = out / "runs"
         env.update({"OFSTED_NLP_QUICK": "1", "OFSTED_NLP_RESULTS": str(out / "results"), "OFSTED_NLP_RUNS": str(runs),
                     "MLFLOW_TRACKING_URI": f"sqlite:///{(out / 'mlflow.db').resolve()}"})
+    started = time.perf_counter()
     for script, args in SUITE:
         if skip_transformers and script in TRANSFORMER_SCRIPTS:
             continue
@@ -217,7 +219,10 @@ def run_suite(quick: bool, out: Path, skip_transformers: bool) -> None:
             continue
         print(f"== {script} {' '.join(args)}", flush=True)
         command = [sys.executable, str(HERE / script), *[a.format(runs=runs) for a in args]]
+        script_started = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT, env=env)
+        print(f"== {script} {' '.join(args)}: {time.perf_counter() - script_started:.0f} s "
+              f"(suite so far {(time.perf_counter() - started) / 60:.1f} min)", flush=True)
 
 
 def main(argv=None):
