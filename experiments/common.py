@@ -54,14 +54,19 @@ class Split:
     polarities: list[str]
     report_ids: list[str]
     section_areas: list[str | None]
+    document_kinds: list[str] | None = None  # None: all inspection reports
 
     def inputs(self, input_format: str, drop_context: float = 0.0, seed: int = SEED) -> list[str]:
-        """Model inputs; with `drop_context`, that share of sentences is shown without its section."""
+        """Model inputs; with `drop_context`, that share of sentences is shown without its section (and,
+        in section_context_v2, without its news mark)."""
         areas = list(self.section_areas)
+        kinds = list(self.document_kinds) if self.document_kinds is not None else [None] * len(areas)
         if drop_context:
             rng = np.random.default_rng(seed)
-            areas = [None if rng.random() < drop_context else a for a in areas]
-        return features.compose(self.texts, areas, input_format)
+            dropped = [rng.random() < drop_context for _ in areas]
+            areas = [None if d else a for a, d in zip(areas, dropped)]
+            kinds = [None if d else k for k, d in zip(kinds, dropped)]
+        return features.compose(self.texts, areas, input_format, kinds)
 
 
 def load_gold(samplings: set[str] | None = None) -> dict[str, Split]:
@@ -77,7 +82,8 @@ def load_gold(samplings: set[str] | None = None) -> dict[str, Split]:
         if QUICK:
             ds = quick_sample(ds, QUICK_PUBLICATIONS.get(name, QUICK_PUBLICATIONS_OTHER))
         texts, areas, pols = data.texts_and_labels(ds)
-        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]), list(ds["section_area"]))
+        out[name] = Split(list(ds["id"]), texts, areas, pols, list(ds["report_id"]), list(ds["section_area"]),
+                          list(ds["document_kind"]))
     return out
 
 

@@ -62,6 +62,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-length", type=int, default=80)
     ap.add_argument("--tag", default="", help="a word in the run name, e.g. the data round it was trained on")
+    ap.add_argument("--input-format", choices=(features.SECTION_CONTEXT, features.DOCUMENT_CONTEXT),
+                    default=features.SECTION_CONTEXT,
+                    help="the student's input: section context (v1), or that with news sentences marked (v2)")
     args = ap.parse_args(argv)
     weights = {name: float(w) for name, w in (t.split("=") for t in args.teacher)}
     seed_everything(args.seed)
@@ -74,10 +77,10 @@ def main(argv=None):
     proba = teacher_proba(texts, section_areas, area_classes, polarity_classes, weights)
     rng = np.random.default_rng(args.seed)
     student_areas = [None if rng.random() < DROP_CONTEXT else a for a in section_areas]
-    student_inputs = features.compose(texts, student_areas, features.SECTION_CONTEXT)
+    student_inputs = features.compose(texts, student_areas, args.input_format)  # report sentences: v1 == v2
 
     def fit(model, train):
-        model.fit(train.inputs(features.SECTION_CONTEXT, DROP_CONTEXT), train.areas, train.polarities,
+        model.fit(train.inputs(args.input_format, DROP_CONTEXT), train.areas, train.polarities,
                   distill_texts=student_inputs, distill_proba=proba)
 
     model = TransformerFindingTrainer(keep_layers=args.layers, epochs=args.epochs, lr=args.lr, seed=args.seed,
@@ -90,7 +93,7 @@ def main(argv=None):
               "teacher": "+".join(f"{w}*{n}" for n, w in weights.items()), "distill_pool": len(texts),
               "teacher_polarity_mix": dict(zip(polarity_classes, np.bincount(proba[1].argmax(1),
                                                                                minlength=len(polarity_classes))))}
-    run_experiment(name, model, params, splits=splits, fit=fit, input_format=features.SECTION_CONTEXT,
+    run_experiment(name, model, params, splits=splits, fit=fit, input_format=args.input_format,
                    description=f"MiniLM first {args.layers} layers distilled from an ensemble teacher over "
                                f"{len(texts)} unlabelled train-report sentences, ONNX int8")
 

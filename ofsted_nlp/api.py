@@ -323,7 +323,7 @@ def _classify_texts(texts: list[str], model, batch_size: int, progress, truncate
     area_classes = [str(c) for c in finding_model.area_classes_]
     polarity_classes = [str(c) for c in finding_model.polarity_classes_]
     section_areas = [p.section_area if p is not None else None for p in provenance] if provenance else None
-    inputs = compose(texts, section_areas, getattr(finding_model, "input_format_", PLAIN))
+    inputs = compose(texts, section_areas, getattr(finding_model, "input_format_", PLAIN), [kind] * len(texts))
     area_proba, polarity_proba = _predict(finding_model, inputs, batch_size, progress,
                                           len(area_classes), len(polarity_classes))
     area_idx = area_proba.argmax(axis=1)

@@ -125,3 +125,42 @@ def test_quoted_sentences_in_news_are_split_apart():
     assert pieces == ["'It shows that the measures we put in place take time, but we are getting there.",
                       "'I'm confident that our management oversight improvements will be clear,' she said.",
                       "Inspectors found that e.g. plans were not always updated."]
+
+
+class _RecordingModel:
+    """A finding model that records the inputs classify() composes for it."""
+
+    area_classes_ = ["care_leavers", "children_in_care", "help_and_protection", "leadership", "none"]
+    polarity_classes_ = ["negative", "neutral", "positive"]
+
+    def __init__(self, input_format):
+        self.input_format_ = input_format
+        self.seen: list[str] = []
+
+    def predict_proba(self, texts):
+        import numpy as np
+
+        self.seen += texts
+        return np.tile([0, 0, 1.0, 0, 0], (len(texts), 1)), np.tile([0.1, 0.2, 0.7], (len(texts), 1))
+
+
+def test_news_sentences_are_marked_as_news_only_for_a_model_trained_so(tmp_path):
+    from ofsted_nlp import features
+
+    path = _write("news", "txt", tmp_path)
+    v2, v1 = _RecordingModel(features.DOCUMENT_CONTEXT), _RecordingModel(features.SECTION_CONTEXT)
+    api.classify(path, model=v2)
+    api.classify(path, model=v1)
+    assert v2.seen and all(s.startswith("section: news. ") for s in v2.seen)
+    assert v1.seen and all(s.startswith("section: unknown. ") for s in v1.seen)
+    assert [s.removeprefix("section: news. ") for s in v2.seen] == [s.removeprefix("section: unknown. ")
+                                                                   for s in v1.seen]
+
+
+def test_a_section_area_wins_over_the_news_mark_and_reports_are_never_news():
+    from ofsted_nlp.features import DOCUMENT_CONTEXT, compose
+
+    inputs = compose(["a", "b", "c"], ["care_leavers", None, None], DOCUMENT_CONTEXT,
+                     ["news_or_text", "news_or_text", "inspection"])
+    assert inputs == ["section: care leavers. a", "section: news. b", "section: unknown. c"]
+    assert compose(["b"], [None], DOCUMENT_CONTEXT) == ["section: unknown. b"]  # kinds unknown: no mark
