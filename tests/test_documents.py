@@ -164,3 +164,25 @@ def test_a_section_area_wins_over_the_news_mark_and_reports_are_never_news():
                      ["news_or_text", "news_or_text", "inspection"])
     assert inputs == ["section: care leavers. a", "section: news. b", "section: unknown. c"]
     assert compose(["b"], [None], DOCUMENT_CONTEXT) == ["section: unknown. b"]  # kinds unknown: no mark
+
+
+def test_news_sub_headings_in_quotes_are_headings_and_a_cut_off_last_line_is_text():
+    from ofsted_nlp.reading.text import text_blocks
+
+    blocks = text_blocks("Care leavers in Northbrook\n\n"
+                         "Inspectors found that personal advisers keep in touch with young people.\n\n"
+                         "\u2018Support is not consistent for all young people\u2019\n\n"
+                         "However, the report also indicates that support is not consistent. Leaders\n")
+    assert [b.kind for b in blocks] == ["heading", "text", "heading", "text"]
+
+
+def test_a_short_block_of_two_sentences_is_not_a_heading():
+    from ofsted_nlp.reading.text import text_blocks
+
+    blocks = text_blocks("Plans are weak. Leaders know this\n\nMore text follows here.\n")
+    assert blocks[0].kind == "text"
+
+
+def test_a_pasted_line_without_a_full_stop_is_classified_not_taken_as_a_title(tiny_model_dir):
+    findings = api.classify("Social workers know the children they work with well", model=tiny_model_dir, split=True)
+    assert [(f.text, f.is_finding) for f in findings] == [("Social workers know the children they work with well", True)]

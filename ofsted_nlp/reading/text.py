@@ -14,7 +14,7 @@ import re
 from .blocks import Block
 from .document import Document, Element, Section, fill_sentences
 from .sections import classify_heading
-from .sentences import END_PUNCT, norm
+from .sentences import END_PUNCT, norm, sentence_spans
 
 # A line shorter than this with no closing punctuation ends its block (a heading, an address line).
 SHORT_LINE_CHARS = 60
@@ -25,6 +25,8 @@ QUESTION_HEADING_MAX_WORDS = 8
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _MD_BULLET = re.compile(r"^(?:[-*+•▪●◼■–]|\d{1,3}[.)])\s+(?=\S)")
 _OWN_LINE = re.compile(r"^(?:Dear|Yours (?:sincerely|faithfully))\b", re.I)
+# Quotation marks a news sub-heading may be set in ("'Support is not consistent for all young people'").
+_OPENING_QUOTES = "'\"\u2018\u201c"
 
 
 def text_blocks(text: str) -> list[Block]:
@@ -58,11 +60,23 @@ def text_blocks(text: str) -> list[Block]:
         prev_line = line
     for b in blocks:
         b.text = norm(b.text)
-        question = b.text.endswith("?") and len(b.text.split()) <= QUESTION_HEADING_MAX_WORDS
-        if b.kind == "text" and len(b.text) < HEADING_MAX_CHARS and (question or not END_PUNCT.search(b.text)) and \
-                b.text[:1].isupper() and not _OWN_LINE.match(b.text):
+    blocks = [b for b in blocks if b.text]
+    for i, b in enumerate(blocks):
+        if b.kind == "text" and _reads_as_heading(b.text, last=i == len(blocks) - 1):
             b.kind = "heading"
-    return [b for b in blocks if b.text]
+    return blocks
+
+
+def _reads_as_heading(text: str, last: bool) -> bool:
+    """A short block with no closing punctuation (or a short question), starting with a capital (after any
+    opening quotation mark), that is one sentence and has text below it to head. The last block of a text is
+    no heading: it is most often a sentence cut off where the text ends."""
+    question = text.endswith("?") and len(text.split()) <= QUESTION_HEADING_MAX_WORDS
+    if last or len(text) >= HEADING_MAX_CHARS or not (question or not END_PUNCT.search(text)):
+        return False
+    if not text.lstrip(_OPENING_QUOTES)[:1].isupper() or _OWN_LINE.match(text):
+        return False
+    return len(sentence_spans(text)) == 1
 
 
 def _strip_md(text: str) -> str:
