@@ -10,6 +10,7 @@ This script is the deliberate step that changes the shipped models; run it, read
 
 Run: python experiments/select_default.py
 """
+import argparse
 import json
 import shutil
 import time
@@ -68,7 +69,10 @@ def replace_dir(source: Path, target: Path, record: dict, card: str) -> None:
     tmp.rename(target)
 
 
-def main():
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dry-run", action="store_true", help="measure and print the candidates; ship nothing")
+    args = ap.parse_args(argv)
     version = data.data_version()
     rows = data.load_gold_rows()
     texts = [r["text"] for r in (rows * 2)[:5000]]  # the benchmark's sample; texts only
@@ -87,7 +91,14 @@ def main():
         candidates.append((score, ok, r, model_dir, sps, mb))
         print(f"{r['name']:30s} validation {score:.3f}  {mb:6.1f} MB  {sps:7,.0f} sentences/s"
               f"{'' if ok else '  (misses the size or speed goal)'}")
-    score, _, best, model_dir, sps, mb = max((c for c in candidates if c[1]), key=lambda c: c[0])
+    eligible = [c for c in candidates if c[1]]
+    if not eligible:
+        raise SystemExit(f"no run of data version {version} in {RESULTS_DIR} meets the size and speed goals: "
+                         "nothing shipped (train one first, e.g. experiments/distill.py)")
+    score, _, best, model_dir, sps, mb = max(eligible, key=lambda c: c[0])
+    if args.dry_run:
+        print(f"would ship {best['name']} ({model_dir}); --dry-run: nothing shipped")
+        return
     replace_dir(model_dir, TARGET, *record_and_card(best, score, sps, mb, registered_as=CHAMPION))
     print(f"default model <- {best['name']} ({model_dir})")
     tfidf = next((c for c in candidates if c[2]["name"] == TFIDF_RUN), None)
