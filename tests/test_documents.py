@@ -186,3 +186,13 @@ def test_a_short_block_of_two_sentences_is_not_a_heading():
 def test_a_pasted_line_without_a_full_stop_is_classified_not_taken_as_a_title(tiny_model_dir):
     findings = api.classify("Social workers know the children they work with well", model=tiny_model_dir, split=True)
     assert [(f.text, f.is_finding) for f in findings] == [("Social workers know the children they work with well", True)]
+
+
+def test_english_findings_the_fast_language_mode_misreads_stay_english():
+    from ofsted_nlp.reading.kinds import detect_languages
+
+    english = ["This reduces the focus on continuous improvement.", "This is a strength.",
+               "Not all professional contacts provide sufficient information to assist this process."]
+    other = ["Les enfants placés sont bien accompagnés par leurs éducateurs.", "Die Kinder werden gut betreut.",
+             "Mae plant yn cael cefnogaeth dda gan eu gweithwyr cymdeithasol."]
+    assert detect_languages(english + other) == ["english"] * 3 + ["french", "german", "welsh"]
