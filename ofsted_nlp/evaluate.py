@@ -36,9 +36,12 @@ def classification_metrics(y_true: Iterable[str], y_pred: Iterable[str], labels:
 def bootstrap_ci(y_true: ArrayLike, y_pred: ArrayLike, labels: Sequence[str], groups: ArrayLike | None = None,
                  n_boot: int = 1000, seed: int = 0,
                  alpha: float = 0.05) -> dict[str, tuple[float, float]]:
-    """Percentile CIs for macro-F1 and accuracy, resampling whole groups (reports) when given."""
-    from sklearn.metrics import accuracy_score, f1_score
+    """Percentile CIs for macro-F1 and accuracy, resampling whole groups (reports) when given.
 
+    Each resample's macro-F1 is sklearn's ``f1_score(average="macro", labels=labels, zero_division=0)``
+    computed from a confusion matrix (`_macro_f1`): the same figure without sklearn's input checks, which
+    took nine tenths of every experiment's evaluation time at 1,000 resamples.
+    """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     rng = np.random.default_rng(seed)
     if groups is None:
@@ -46,14 +49,33 @@ def bootstrap_ci(y_true: ArrayLike, y_pred: ArrayLike, labels: Sequence[str], gr
     groups = np.asarray(groups)
     uniq = np.unique(groups)
     members = {g: np.flatnonzero(groups == g) for g in uniq}
+    true_codes, pred_codes = _label_codes(y_true, labels), _label_codes(y_pred, labels)
+    correct = y_true == y_pred
     f1s, accs = [], []
     for _ in range(n_boot):
         idx = np.concatenate([members[g] for g in rng.choice(uniq, size=len(uniq), replace=True)])
-        f1s.append(f1_score(y_true[idx], y_pred[idx], labels=list(labels), average="macro", zero_division=0))
-        accs.append(accuracy_score(y_true[idx], y_pred[idx]))
+        f1s.append(_macro_f1(true_codes[idx], pred_codes[idx], len(labels)))
+        accs.append(float(correct[idx].mean()))
     lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
     return {"macro_f1": (float(np.percentile(f1s, lo)), float(np.percentile(f1s, hi))),
             "accuracy": (float(np.percentile(accs, lo)), float(np.percentile(accs, hi)))}
+
+
+def _label_codes(y: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """Each label's index in `labels`; len(labels) for a label outside them."""
+    index = {label: i for i, label in enumerate(labels)}
+    return np.fromiter((index.get(v, len(labels)) for v in y.tolist()), dtype=np.int64, count=len(y))
+
+
+def _macro_f1(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int) -> float:
+    """Macro-F1 over the first n_labels codes (code n_labels: any other label), 0 for a class with no
+    true and no predicted sentence, as sklearn's zero_division=0."""
+    size = n_labels + 1
+    confusion = np.bincount(true_codes * size + pred_codes, minlength=size * size).reshape(size, size)
+    tp = np.diag(confusion)[:n_labels].astype(float)
+    denominator = confusion.sum(axis=0)[:n_labels] + confusion.sum(axis=1)[:n_labels]  # 2TP + FP + FN
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(n_labels), where=denominator > 0)
+    return float(f1.mean())
 
 
 def sentence_level_report(texts: Sequence[str], areas_true: Sequence[str], areas_pred: Sequence[str],

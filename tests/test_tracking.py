@@ -318,3 +318,27 @@ def test_pip_requirements_name_ofsted_nlp_with_the_extras_its_families_need(tmp_
     (finetuned / "model.json").write_text(json.dumps({"family": "finetuned"}))
     assert tracking.default_pip_requirements(finetuned)[0] == f"ofsted_nlp[transformers]=={__version__}"
     assert any(r.startswith("scikit-learn==") for r in tracking.default_pip_requirements())
+
+
+def test_bootstrap_macro_f1_is_sklearns_on_every_resample():
+    """The bootstrap computes macro-F1 from a confusion matrix for speed: the interval must be the one
+    sklearn's f1_score would give on the same resamples (labels outside the list, absent classes)."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from ofsted_nlp import evaluate
+
+    rng = np.random.default_rng(3)
+    labels = ["a", "b", "c", "none"]
+    y_true = rng.choice(labels + ["other"], 300)
+    y_pred = np.where(rng.random(300) < 0.7, y_true, rng.choice(["a", "b", "none"], 300))
+    groups = rng.integers(0, 20, 300)
+    got = evaluate.bootstrap_ci(y_true, y_pred, labels, groups=groups, n_boot=200, seed=5)
+
+    resample = np.random.default_rng(5)  # the same draws bootstrap_ci makes
+    uniq = np.unique(groups)
+    f1s = []
+    for _ in range(200):
+        idx = np.concatenate([np.flatnonzero(groups == g) for g in resample.choice(uniq, size=len(uniq))])
+        f1s.append(f1_score(y_true[idx], y_pred[idx], labels=labels, average="macro", zero_division=0))
+    assert got["macro_f1"] == pytest.approx((np.percentile(f1s, 2.5), np.percentile(f1s, 97.5)), abs=1e-12)
