@@ -30,6 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from active_select import AREA_QUOTAS, MAX_PER_REPORT  # noqa: E402
+from merge_round2 import write_jsonl  # noqa: E402
 
 SEED = 20261207
 N_ACTIVE = 1300
@@ -108,8 +109,6 @@ def task_row(s: pd.Series) -> dict:
 
 
 def write_tasks(sample: pd.DataFrame, doubles: list[dict], out: Path) -> None:
-    from merge_round2 import write_jsonl
-
     by_id = sample.set_index("id", drop=False)
     for annotator, rows in sample.groupby("first_annotator"):
         write_jsonl([task_row(s) for _, s in rows.iterrows()], _task_file(out, annotator, "first"))
@@ -130,8 +129,6 @@ def main(argv=None):
     ap.add_argument("out", type=Path)
     ap.add_argument("--annotators", nargs="+", default=["R7", "R8", "R9", "R10"])
     args = ap.parse_args(argv)
-    from merge_round2 import write_jsonl
-
     rng = np.random.default_rng(SEED)
     labelled = Path(__file__).resolve().parents[1]
     pool = training_pool(args.corpus, labelled)
