@@ -17,6 +17,8 @@ does not also occur in a validation, test or out-of-domain report (boilerplate r
 otherwise put a held-out sentence's twin into training).
 
 Run: python labelled_data/build/sample_round4.py corpus/ /work/annotation_round4/ [--annotators R7 R8 R9 R10]
+Round 5 (same method, a new draw scored by the round-4 default): python labelled_data/build/sample_round4.py
+corpus/ /work/annotation_round5/ --seed 20261208 --n-active 1700 --annotators R11 R12 R13 R14 R15
 """
 from __future__ import annotations
 
@@ -128,14 +130,17 @@ def main(argv=None):
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--annotators", nargs="+", default=["R7", "R8", "R9", "R10"])
+    ap.add_argument("--seed", type=int, default=SEED, help="a later round draws anew with its own seed")
+    ap.add_argument("--n-active", type=int, default=N_ACTIVE)
+    ap.add_argument("--n-random", type=int, default=N_RANDOM)
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(args.seed)
     labelled = Path(__file__).resolve().parents[1]
     pool = training_pool(args.corpus, labelled)
     scored = score_pool(pool.sample(n=min(N_SCORED, len(pool)), random_state=int(rng.integers(1 << 31))))
-    active = pick_active(scored, N_ACTIVE).assign(sampling="active")
+    active = pick_active(scored, args.n_active).assign(sampling="active")
     rest = pool[~pool.id.isin(active.id)]
-    random_rows = rest.sample(n=N_RANDOM, random_state=int(rng.integers(1 << 31))).assign(sampling="random")
+    random_rows = rest.sample(n=args.n_random, random_state=int(rng.integers(1 << 31))).assign(sampling="random")
     sample = pd.concat([active, random_rows], ignore_index=True)
     sample = sample.sample(frac=1.0, random_state=int(rng.integers(1 << 31))).reset_index(drop=True)
     sample, doubles = assign(sample, args.annotators, rng)
