@@ -81,7 +81,8 @@ def model_card(record: dict, title: str = "Default model", registered_as: str | 
     check_record(record)
     chosen = record["selection"]
     lines = [f"# {title}: {record['name']}", "", record["description"], "",
-             f"Chosen by `experiments/select_default.py`: best mean validation macro-F1 "
+             f"Chosen by `experiments/select_default.py`: best mean development macro-F1 (area and polarity on "
+             f"report validation and news/letters `ood_dev`) "
              f"({chosen['validation_score']:.3f}) among the runs on data version `{record['data_version']}` "
              f"(splits {record['splits_version']}) that are at most {chosen['max_mb']:.0f} MB and classify at least "
              f"{chosen['min_sentences_per_s']:.0f} sentences/s here ({chosen['sentences_per_s']:,.0f} sentences/s, "

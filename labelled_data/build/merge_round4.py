@@ -1,27 +1,37 @@
-"""Add round 4 (inspection-report sentences chosen by the shipped model's uncertainty, training only).
+"""Add a round of inspection-report sentences chosen by the shipped model's uncertainty (training only):
+round 4 (splits 2.2.0) and round 5 (splits 2.3.0), both drawn by `sample_round4.py`.
 
-Round 4 (`sample_round4.py`) labels sentences of training reports only, so validation, test, `ood_dev` and
-`ood_test` are unchanged from splits 2.1.0 and every earlier figure compares like with like. The merge is
-round 3's append (`merge_round3.main`): idempotent, blind adjudication tasks, and no gold is written while a
-double label is in dispute. Source URLs come from the corpus's report table.
+These rounds label sentences of training reports only, so validation, test, `ood_dev` and `ood_test` are
+unchanged from splits 2.1.0 and every earlier figure compares like with like. The merge is round 3's append
+(`merge_round3.main`): idempotent, blind adjudication tasks, and no gold is written while a double label is in
+dispute. Source URLs come from the corpus's report table. Merge the rounds in order (4, then 5).
 
 Inputs: <work>/assignment_reports.jsonl, <work>/double_reports.jsonl, <work>/ann_<A>/*/labels.jsonl,
-build/annotation_round4/adjudication.jsonl (and review*.jsonl, where the adjudicator re-read a rule's cases).
+build/annotation_round<N>/adjudication.jsonl (and review*.jsonl, where the adjudicator re-read a rule's cases).
 
-Run: python labelled_data/build/merge_round4.py /work/annotation_round4 corpus/
+Run: python labelled_data/build/merge_round4.py /work/annotation_round4 corpus/ [--round 5]
 """
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import pandas as pd
 
 from merge_round3 import HERE, AppendedRound, main
 
-ROUND4 = AppendedRound(4, HERE / "annotation_round4", "2.2.0", ("assignment_reports.jsonl",),
-                       ("double_reports.jsonl",))
+REPORT_ROUNDS = {
+    number: AppendedRound(number, HERE / f"annotation_round{number}", version, ("assignment_reports.jsonl",),
+                          ("double_reports.jsonl",))
+    for number, version in ((4, "2.2.0"), (5, "2.3.0"))
+}
+ROUND4 = REPORT_ROUNDS[4]
 
 if __name__ == "__main__":
-    reports = pd.read_parquet(Path(sys.argv[2]) / "reports.parquet", columns=["report_id", "source_url"])
-    main(Path(sys.argv[1]), ROUND4, dict(zip(reports.report_id, reports.source_url)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("work", type=Path, help="the round's annotation folder")
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--round", type=int, choices=sorted(REPORT_ROUNDS), default=4)
+    args = ap.parse_args()
+    reports = pd.read_parquet(args.corpus / "reports.parquet", columns=["report_id", "source_url"])
+    main(args.work, REPORT_ROUNDS[args.round], dict(zip(reports.report_id, reports.source_url)))
