@@ -83,6 +83,7 @@ NEWS = [
     ("byline", "Published 24 March 2023"),
     ("para", "Inspectors found that children in care in Northbrook now live in more stable homes. "
              "The council's services were rated inadequate two years ago."),
+    ("caption", "Councillor Sam HillCouncillor Sam Hill (Image: Northbrook Council)"),
     ("para", "Social workers have manageable caseloads and know their children well. Too many reviews of plans "
              "still happen late, the report said."),
     ("link", "Read more: Northbrook council budget pressures"),

@@ -33,7 +33,8 @@ BOILERPLATE = {  # sentences that must come back, marked not a finding
                    "on 14 and 15 March 2023."],
     "focused": ["Dear Mr Lane", "Yours sincerely"],
     "jtai": ["Dear local partnership", "Yours sincerely"],
-    "news": ["By Sam Reporter", "Read more: Northbrook council budget pressures"],
+    "news": ["By Sam Reporter", "Read more: Northbrook council budget pressures",
+             "Councillor Sam HillCouncillor Sam Hill (Image: Northbrook Council)"],
 }
 FORMATS = {"monitoring": ("pdf", "txt", "md", "html"), "focused": ("pdf", "txt", "md", "html"),
            "jtai": ("pdf", "txt", "md", "html"), "news": ("txt", "html")}

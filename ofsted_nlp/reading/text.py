@@ -115,13 +115,26 @@ _LINK = re.compile(r"^(?:Read more|Related|More on this|Follow us|Share (?:this|
                    r"Cookies?|Listen to|Watch:|See also|https?://|www\.)", re.I)
 
 
+# A picture credit inside a line marks a caption ("Cabinet member Sam Hill (Image: Simon Lee Photography)").
+_PICTURE_CREDIT = re.compile(r"\((?:Image|Picture|Photo|Photograph|Pic)s?(?: credit)?:", re.I)
+
+
 def boilerplate_role(text: str) -> str | None:
     """The role of a news block that is not news: a byline or dateline, a link or caption."""
     if _BYLINE.match(text):
         return "byline"
     if _LINK.match(text):
         return "link"
+    if _PICTURE_CREDIT.search(text) or _said_twice(text):
+        return "caption"
     return None
+
+
+def _said_twice(text: str) -> bool:
+    """A line that is one text written twice, end to end: a scraped page's picture caption after its alt
+    text ("Paul Moffat, chief executive.Paul Moffat, chief executive."), never a sentence of the article."""
+    half = len(text) // 2
+    return any(text[:k].strip() and text[:k].strip() == text[k:].strip() for k in range(max(1, half - 1), half + 2))
 
 
 def news_document(blocks: list[Block], *, path: str, report_id: str) -> Document:
