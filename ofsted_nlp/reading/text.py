@@ -115,7 +115,9 @@ _LINK = re.compile(r"^(?:Read more|Related|More on this|Follow us|Share (?:this|
                    r"Cookies?|Listen to|Watch:|See also|https?://|www\.)", re.I)
 
 
-# A picture credit inside a line marks a caption ("Cabinet member Sam Hill (Image: Simon Lee Photography)").
+# A picture credit inside a short block marks a caption ("Cabinet member Sam Hill (Image: Simon Lee
+# Photography)"); a longer block holding one is a paragraph a caption was glued to (a cut-off last line).
+CAPTION_MAX_CHARS = 160
 _PICTURE_CREDIT = re.compile(r"\((?:Image|Picture|Photo|Photograph|Pic)s?(?: credit)?:", re.I)
 
 
@@ -125,7 +127,7 @@ def boilerplate_role(text: str) -> str | None:
         return "byline"
     if _LINK.match(text):
         return "link"
-    if _PICTURE_CREDIT.search(text) or _said_twice(text):
+    if (len(text) <= CAPTION_MAX_CHARS and _PICTURE_CREDIT.search(text)) or _said_twice(text):
         return "caption"
     return None
 
