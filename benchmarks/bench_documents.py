@@ -110,6 +110,11 @@ def main(argv=None) -> int:
     if y_area:
         print(f"area macro-F1 {f1_score(y_area, p_area, average='macro'):.3f}, polarity macro-F1 "
               f"{f1_score(y_pol, p_pol, average='macro'):.3f} on {len(y_area)} matched findings (target >= 0.85)")
+        # sklearn's macro average counts an area the gold never holds (a wrong guess of it scores F1 0), which
+        # on a small split of news can be a fifth of the mean: the figure over the gold's own areas beside it.
+        present = sorted(set(y_area))
+        print(f"  (area macro-F1 over the {len(present)} areas the gold holds: "
+              f"{f1_score(y_area, p_area, labels=present, average='macro'):.3f})")
     return 0
 
 
