@@ -46,10 +46,7 @@ def speed(model_dir: Path, texts: list[str]) -> float:
 
 def validation_score(results: dict) -> float:
     """The mean of the development figures tracking.register_best ranks by: one selection rule for both."""
-    figures = []
-    for metric in tracking.SELECTION_METRICS:
-        split = next(s for s in tracking.SELECTION_SPLITS if metric.startswith(f"{s}_"))
-        figures.append(results[split][metric.removeprefix(f"{split}_")])
+    figures = [results[split][figure] for split, figure in tracking.SELECTION_FIGURES]
     return sum(figures) / len(figures)
 
 

@@ -43,7 +43,9 @@ PER_CLASS_F1 = "{split}_{task}_{label}_f1"
 # report validation alone cannot see how a model reads news (issue 11). The test splits are for reporting;
 # a model chosen on them would make their figures optimistic. experiments/select_default.py uses the same.
 SELECTION_SPLITS = ("validation", "ood_dev")
-SELECTION_METRICS = tuple(f"{split}_{task}_macro_f1" for split in SELECTION_SPLITS for task in ("area", "polarity"))
+# (split, figure) pairs: the figure as an experiment's results file names it under its split.
+SELECTION_FIGURES = tuple((split, f"{task}_macro_f1") for split in SELECTION_SPLITS for task in ("area", "polarity"))
+SELECTION_METRICS = tuple(f"{split}_{figure}" for split, figure in SELECTION_FIGURES)
 SELECTION_SPLIT_PREFIXES = tuple(f"{split}_" for split in SELECTION_SPLITS)
 # Two computations of one figure (sklearn's accuracy vs micro-averaged F1) may differ in the last bits.
 METRIC_AGREEMENT_TOLERANCE = 1e-9
@@ -454,7 +456,8 @@ def register_best(
 
     ``metric`` is one metric name or several, whose mean ranks the runs (default: mean of the area and
     polarity macro-F1 on the report validation and news dev splits, as experiments/select_default.py
-    chooses). Only validation metrics are accepted: selecting on the test split would make the reported test figures optimistic.
+    chooses). Only validation metrics are accepted: selecting on the test split would make the reported
+    test figures optimistic.
     Only runs that logged a model with ``log_finding_model`` and every metric are considered; ties go to
     the earliest run. Returns mlflow's ModelVersion (``.name``, ``.version``, ``.run_id``).
     """
