@@ -1,10 +1,11 @@
 """Add a round of inspection-report sentences chosen by the shipped model's uncertainty (training only):
-round 4 (splits 2.2.0) and round 5 (splits 2.3.0), both drawn by `sample_round4.py`.
+round 4 (splits 2.2.0), round 5 (splits 2.3.0) and round 6 (splits 2.4.0), drawn by `sample_round4.py`;
+round 6 also holds news items added to `train` by `sample_documents.py --split train --round 6`.
 
 These rounds label sentences of training reports only, so validation, test, `ood_dev` and `ood_test` are
 unchanged from splits 2.1.0 and every earlier figure compares like with like. The merge is round 3's append
 (`merge_round3.main`): idempotent, blind adjudication tasks, and no gold is written while a double label is in
-dispute. Source URLs come from the corpus's report table. Merge the rounds in order (4, then 5).
+dispute. Source URLs come from the corpus's report table. Merge the rounds in order (4, 5, then 6).
 
 Inputs: <work>/assignment_reports.jsonl, <work>/double_reports.jsonl, <work>/ann_<A>/*/labels.jsonl,
 build/annotation_round<N>/adjudication.jsonl (and review*.jsonl, where the adjudicator re-read a rule's cases).
@@ -25,6 +26,9 @@ REPORT_ROUNDS = {
                           ("double_reports.jsonl",))
     for number, version in ((4, "2.2.0"), (5, "2.3.0"))
 }
+REPORT_ROUNDS[6] = AppendedRound(6, HERE / "annotation_round6", "2.4.0",
+                                 ("assignment_reports.jsonl", "assignment_documents.jsonl"),
+                                 ("double_reports.jsonl", "double_documents.jsonl"))
 ROUND4 = REPORT_ROUNDS[4]
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ went to train only, so the out-of-domain dev and test sets stay the ones every e
 
 Run: python labelled_data/build/sample_documents.py /work/collect/documents /work/annotation_round2 D1 D2
      python labelled_data/build/sample_documents.py --split train /work/collect3/documents /work/annotation_round3 D3 D4
+     python labelled_data/build/sample_documents.py --split train --round 6 /work/collect6/documents /work/annotation_round6 D6 D7
 """
 from __future__ import annotations
 

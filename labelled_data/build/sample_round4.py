@@ -19,6 +19,8 @@ otherwise put a held-out sentence's twin into training).
 Run: python labelled_data/build/sample_round4.py corpus/ /work/annotation_round4/ [--annotators R7 R8 R9 R10]
 Round 5 (same method, a new draw scored by the round-4 default): python labelled_data/build/sample_round4.py
 corpus/ /work/annotation_round5/ --seed 20261208 --n-active 1700 --annotators R11 R12 R13 R14 R15
+Round 6 (scored by the round-5 default): ... corpus/ /work/annotation_round6/ --seed 20261209 --n-active 1500
+--annotators R16 R17 R18 R19 R20
 """
 from __future__ import annotations
 
