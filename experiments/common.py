@@ -132,7 +132,9 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
     train = splits["train"]
     with tracking.start_run(EXPERIMENT, run_name=name, params={**params, "n_train": len(train.texts)},
                             tags={"description": description, **(tags or {})}) as run:
+        # Both read before training: labels merged while a run trains must not relabel the run's results.
         results_data_version = tracking.log_data_version()
+        splits_version = data.load_splits()["version"]
         t0 = time.perf_counter()
         train_inputs = train.inputs(input_format, drop_context if input_format != features.PLAIN else 0.0)
         if fit is None:
@@ -142,7 +144,7 @@ def run_experiment(name: str, model, params: dict, splits: dict[str, Split] | No
         train_seconds = time.perf_counter() - t0
         results = {"name": name, "params": params, "train_seconds": round(train_seconds, 1),
                    "run_id": run.info.run_id, "description": description,
-                   "data_version": results_data_version, "splits_version": data.load_splits()["version"],
+                   "data_version": results_data_version, "splits_version": splits_version,
                    "n_train": len(train.texts)}
         evaluations = [("validation", "validation", input_format), ("test", "test", input_format)]
         evaluations += [(ood, ood, input_format) for ood in data.OOD_SPLITS if splits.get(ood) and splits[ood].texts]
