@@ -84,6 +84,8 @@ NEWS = [
     ("para", "Inspectors found that children in care in Northbrook now live in more stable homes. "
              "The council's services were rated inadequate two years ago."),
     ("caption", "Councillor Sam HillCouncillor Sam Hill (Image: Northbrook Council)"),
+    ("caption", "Northbrook children's services still improving, says OfstedNorthbrook children's services still "
+                "improving, says Ofsted Northbrook children's services still improving, says Ofsted"),
     ("para", "Social workers have manageable caseloads and know their children well. Too many reviews of plans "
              "still happen late, the report said."),
     ("link", "Read more: Northbrook council budget pressures"),

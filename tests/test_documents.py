@@ -34,7 +34,9 @@ BOILERPLATE = {  # sentences that must come back, marked not a finding
     "focused": ["Dear Mr Lane", "Yours sincerely"],
     "jtai": ["Dear local partnership", "Yours sincerely"],
     "news": ["By Sam Reporter", "Read more: Northbrook council budget pressures",
-             "Councillor Sam HillCouncillor Sam Hill (Image: Northbrook Council)"],
+             "Councillor Sam HillCouncillor Sam Hill (Image: Northbrook Council)",
+             "Northbrook children's services still improving, says OfstedNorthbrook children's services still "
+             "improving, says Ofsted Northbrook children's services still improving, says Ofsted"],
 }
 FORMATS = {"monitoring": ("pdf", "txt", "md", "html"), "focused": ("pdf", "txt", "md", "html"),
            "jtai": ("pdf", "txt", "md", "html"), "news": ("txt", "html")}

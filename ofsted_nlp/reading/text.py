@@ -127,16 +127,22 @@ def boilerplate_role(text: str) -> str | None:
         return "byline"
     if _LINK.match(text):
         return "link"
-    if (len(text) <= CAPTION_MAX_CHARS and _PICTURE_CREDIT.search(text)) or _said_twice(text):
+    if (len(text) <= CAPTION_MAX_CHARS and _PICTURE_CREDIT.search(text)) or _said_again(text):
         return "caption"
     return None
 
 
-def _said_twice(text: str) -> bool:
-    """A line that is one text written twice, end to end: a scraped page's picture caption after its alt
-    text ("Paul Moffat, chief executive.Paul Moffat, chief executive."), never a sentence of the article."""
-    half = len(text) // 2
-    return any(text[:k].strip() and text[:k].strip() == text[k:].strip() for k in range(max(1, half - 1), half + 2))
+# A scraped page can give one picture text up to three times in a row (alt text, caption, title attribute).
+MAX_REPEATS = 3
+
+
+def _said_again(text: str) -> bool:
+    """A block that is one text written two or more times end to end: a scraped page's picture caption after
+    its alt text ("Paul Moffat, chief executive.Paul Moffat, chief executive."), never a sentence of the
+    article. Spacing is ignored: the copies may be glued together or separated by a space."""
+    squeezed = "".join(text.split())
+    return any(len(squeezed) % n == 0 and squeezed == squeezed[:len(squeezed) // n] * n
+               for n in range(2, MAX_REPEATS + 1) if squeezed)
 
 
 def news_document(blocks: list[Block], *, path: str, report_id: str) -> Document:
