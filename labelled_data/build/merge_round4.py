@@ -21,21 +21,25 @@ import pandas as pd
 
 from merge_round3 import HERE, AppendedRound, main
 
-REPORT_ROUNDS = {
-    number: AppendedRound(number, HERE / f"annotation_round{number}", version, ("assignment_reports.jsonl",),
-                          ("double_reports.jsonl",))
-    for number, version in ((4, "2.2.0"), (5, "2.3.0"))
+
+def _report_round(number: int, splits_version: str) -> AppendedRound:
+    return AppendedRound(number, HERE / f"annotation_round{number}", splits_version, ("assignment_reports.jsonl",),
+                         ("double_reports.jsonl",))
+
+
+APPENDED_ROUNDS = {
+    4: _report_round(4, "2.2.0"),
+    5: _report_round(5, "2.3.0"),
+    6: AppendedRound(6, HERE / "annotation_round6", "2.4.0",  # report sentences and news items
+                     ("assignment_reports.jsonl", "assignment_documents.jsonl"),
+                     ("double_reports.jsonl", "double_documents.jsonl")),
 }
-REPORT_ROUNDS[6] = AppendedRound(6, HERE / "annotation_round6", "2.4.0",
-                                 ("assignment_reports.jsonl", "assignment_documents.jsonl"),
-                                 ("double_reports.jsonl", "double_documents.jsonl"))
-ROUND4 = REPORT_ROUNDS[4]
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("work", type=Path, help="the round's annotation folder")
     ap.add_argument("corpus", type=Path)
-    ap.add_argument("--round", type=int, choices=sorted(REPORT_ROUNDS), default=4)
+    ap.add_argument("--round", type=int, choices=sorted(APPENDED_ROUNDS), default=4)
     args = ap.parse_args()
     reports = pd.read_parquet(args.corpus / "reports.parquet", columns=["report_id", "source_url"])
-    main(args.work, REPORT_ROUNDS[args.round], dict(zip(reports.report_id, reports.source_url)))
+    main(args.work, APPENDED_ROUNDS[args.round], dict(zip(reports.report_id, reports.source_url)))

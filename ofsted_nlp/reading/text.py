@@ -141,8 +141,8 @@ def _said_again(text: str) -> bool:
     its alt text ("Paul Moffat, chief executive.Paul Moffat, chief executive."), never a sentence of the
     article. Spacing is ignored: the copies may be glued together or separated by a space."""
     squeezed = "".join(text.split())
-    return any(len(squeezed) % n == 0 and squeezed == squeezed[:len(squeezed) // n] * n
-               for n in range(2, MAX_REPEATS + 1) if squeezed)
+    return bool(squeezed) and any(len(squeezed) % n == 0 and squeezed == squeezed[:len(squeezed) // n] * n
+                                  for n in range(2, MAX_REPEATS + 1))
 
 
 def news_document(blocks: list[Block], *, path: str, report_id: str) -> Document:
