@@ -6,7 +6,8 @@ a suspect. A random 120 of the findings they do fit are the control. Both strata
 into three thirds, each third read by two annotators (review_round7.py). Which stratum a sentence is in goes to
 strata.jsonl, kept from the annotators. Annotators see text, section, section area and document only.
 
-Run from the project root: python labelled_data/build/sample_round7.py /work/annotation_round7
+Run from the project root on data 2.4.0 (labelled_data as at commit fdc2b10, e.g. through $OFSTED_NLP_DATA):
+python labelled_data/build/sample_round7.py /work/annotation_round7
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "experiments"))
 
-TEACHERS = {"minilm_l6_fp32_seed0": 0.5, "minilm_l6_fp32_seed1": 0.5}
+TEACHERS = {"minilm_l6_fp32_seed0_data2.4.0": 0.5, "minilm_l6_fp32_seed1_data2.4.0": 0.5}  # the 2.4.0 teachers
 N_CONTROL = 120
 N_THIRDS = 3
 SEED = 20261207
