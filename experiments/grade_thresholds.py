@@ -70,8 +70,9 @@ def main(argv=None):
     metrics = held_out["test"]
     result = {"name": args.name, "thresholds": thresholds.to_dict(),
               "fitted_on": f"{len(fit_rows)} {args.fit_split} report-areas", "fit_split": args.fit_split,
-              "report_level": metrics, "report_level_validation": held_out.get("validation"),
-              "splits_version": splits["version"], "data_version": data.data_version()}
+              "report_level": metrics, "splits_version": splits["version"], "data_version": data.data_version()}
+    if "validation" in held_out:
+        result["report_level_validation"] = held_out["validation"]
     with tracking.start_run("ofsted-nlp", run_name=f"report_level_{args.name}", params={"model": args.name}):
         tracking.log_data_version()
         import mlflow
