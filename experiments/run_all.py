@@ -145,6 +145,19 @@ def _epochs_seed(result: dict) -> str:
     return f"{epochs} / {params.get('seed', '-')}"
 
 
+def _ceiling_lines(results: Path) -> list[str]:
+    """One annotator scored against the other on the test sentences labelled twice (annotator_ceiling.py)."""
+    path = results / "annotator_ceiling.json"
+    if not path.exists() or "test" not in json.loads(path.read_text()):
+        return []
+    c = json.loads(path.read_text())["test"]
+    return ["", f"Annotator ceiling: on the {c['n_double']} test sentences labelled twice, one annotator's labels "
+                f"scored against the other's give area macro-F1 {c['area_macro_f1']:.3f}, polarity "
+                f"{c['polarity_macro_f1']:.3f} and neutral {c['polarity_neutral_f1']:.3f} "
+                f"(`experiments/annotator_ceiling.py`): the agreement a second reader reaches, which the models' test "
+                f"figures are read against."]
+
+
 def _seed_rows(results: Path) -> list[str]:
     """Mean +- sd over seeds, for each run that has results for seeds 0, 1, 2, ... (`<name>_seed<k>.json`)."""
     import statistics
@@ -196,7 +209,7 @@ def results_table(results: Path = RESULTS) -> str:
                      f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} | {_epochs_seed(r)} | "
                      f"{r.get('splits_version', '?')} |")
     lines.insert(1, "Splits / data version: " + ", ".join(f"{s} / `{d}`" for s, d in sorted(versions)) + ".")
-    lines += _seed_rows(results)
+    lines += _seed_rows(results) + _ceiling_lines(results)
     lines += ["", "Report level: area score against Ofsted's grade for reports the model never saw (the transformer "
               "rows: test reports, cut points fitted on the reports the last column names; the others: every "
               "graded report of the corpus by 5-fold report-grouped cross-validation, cut points fitted on the "
