@@ -27,14 +27,13 @@ def split_ceiling(doubles: list[dict], gold: dict) -> dict:
 
 
 def main() -> dict:
-    gold = {row["id"]: row for row in data.load_gold_rows()}
+    rows = data.load_gold_rows()
+    gold = {row["id"]: row for row in rows}
     splits = data.load_splits()
-    doubles = [json.loads(line) for line in (data.labelled_data_dir() / "double_annotation.jsonl").open()]
-    doubles = [d for d in doubles if d["id"] in gold]
+    doubles = {d["id"]: d for d in data.read_jsonl(data.labelled_data_dir() / "double_annotation.jsonl")}
     result = {"data_version": data.data_version(), "splits_version": splits["version"]}
-    for name in ("train", "validation", "test", "ood_dev", "ood_test"):
-        publications = set(splits[name])
-        in_split = [d for d in doubles if gold[d["id"]]["report_id"] in publications]
+    for name, split in data.split_rows(rows, splits).items():
+        in_split = [doubles[row["id"]] for row in split if row["id"] in doubles]
         if in_split:
             result[name] = split_ceiling(in_split, gold)
     write_results("annotator_ceiling", result)

@@ -148,9 +148,9 @@ def _epochs_seed(result: dict) -> str:
 def _ceiling_lines(results: Path) -> list[str]:
     """One annotator scored against the other on the test sentences labelled twice (annotator_ceiling.py)."""
     path = results / "annotator_ceiling.json"
-    if not path.exists() or "test" not in json.loads(path.read_text()):
+    c = json.loads(path.read_text()).get("test") if path.exists() else None
+    if c is None:
         return []
-    c = json.loads(path.read_text())["test"]
     return ["", f"Annotator ceiling: on the {c['n_double']} test sentences labelled twice, one annotator's labels "
                 f"scored against the other's give area macro-F1 {c['area_macro_f1']:.3f}, polarity "
                 f"{c['polarity_macro_f1']:.3f} and neutral {c['polarity_neutral_f1']:.3f} "

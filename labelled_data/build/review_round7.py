@@ -108,11 +108,12 @@ def main(work: Path, strata: Path | None) -> None:
             row["annotator"] += REVIEW_MARK
     splits = json.loads((LABELLED / "splits.json").read_text())
     splits["version"] = SPLITS_VERSION
+    report = json.dumps(summary(decisions), indent=1)
     write_jsonl(decisions, RAW / "decisions.jsonl")
-    (RAW / "summary.json").write_text(json.dumps(summary(decisions), indent=1) + "\n")
+    (RAW / "summary.json").write_text(report + "\n")
     write_jsonl(gold, LABELLED / "gold.jsonl")
     (LABELLED / "splits.json").write_text(json.dumps(splits, indent=1) + "\n")
-    print(json.dumps(summary(decisions), indent=1))
+    print(report)
 
 
 if __name__ == "__main__":
