@@ -108,12 +108,30 @@ def model_card(record: dict, title: str = "Default model", registered_as: str | 
 def _report_level_lines(report_level: dict | None) -> list[str]:
     if not report_level:
         return []
+    from ofsted_nlp.summary import GradeThresholds
+
     m = report_level["report_level"]
-    return ["", f"Report level (`experiments/grade_thresholds.py`): cut points "
-            f"{json.dumps(report_level['thresholds'])} fitted on {report_level['fitted_on']} and shipped as "
+    rule = GradeThresholds.from_dict(report_level["thresholds"])
+
+    def figure(name: str, percent: bool = False) -> str:
+        shown = (lambda x: f"{x:.1%}") if percent else (lambda x: f"{x:.3f}")
+        ci = m.get(f"{name}_ci")
+        return shown(m[name]) + (f" ({shown(ci[0])}-{shown(ci[1])})" if ci else "")
+
+    return ["", f"Report level (`experiments/grade_thresholds.py`): {rule.score_rule()}; {rule.describe()}. Cut points "
+            f"fitted on {report_level['fitted_on']} and shipped as "
             f"`grade_thresholds.json`; on the test reports' {m['n_report_areas']} graded areas: Spearman "
-            f"{m['spearman']:.3f} (area score vs Ofsted's grade), exact grade {m['grade_accuracy']:.1%}, within one "
-            f"grade {m['grade_within_one']:.1%}."]
+            f"{figure('spearman')} (area score vs Ofsted's grade), exact grade {figure('grade_accuracy', True)}, "
+            f"within one grade {figure('grade_within_one', True)}." + _corpus_cv_text(report_level)]
+
+
+def _corpus_cv_text(report_level: dict) -> str:
+    cv = report_level.get("report_level_corpus_cv")
+    if not cv:
+        return ""
+    return (f" Cut points cross-validated over all {cv['n_report_areas']} graded report-areas of the corpus (5 "
+            f"report-grouped folds; the model saw some sentences of the training reports): Spearman "
+            f"{cv['spearman']:.3f}, exact grade {cv['grade_accuracy']:.1%}.")
 
 
 def card_problems(card: str) -> list[str]:

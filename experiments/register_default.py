@@ -49,7 +49,8 @@ def record_metrics(record: dict) -> dict[str, float]:
             if isinstance(value, (int, float)) and value == value:
                 metrics[f"{split}_{key}"] = float(value)
     report = (record.get("report_level") or {}).get("report_level") or {}
-    metrics.update({f"{REPORT_METRIC_PREFIX}{k}": float(v) for k, v in report.items() if v == v})
+    metrics.update({f"{REPORT_METRIC_PREFIX}{k}": float(v) for k, v in report.items()
+                    if isinstance(v, (int, float)) and v == v})  # figures only: not their CIs, not NaN
     metrics["train_seconds"] = float(record["train_seconds"])
     selection = record["selection"]
     metrics["classify_sentences_per_s"] = float(selection["sentences_per_s"])

@@ -28,6 +28,7 @@ _LAZY = {
     "get_model": "api",
     "GradeThresholds": "summary",
     "area_score": "summary",
+    "weighted_area_score": "summary",
     "grade_from_score": "summary",
     "read_report": "reading",
     "table": "tables",
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
                       get_model, iter_classify)
     from .errors import DataError, InputError, ModelLoadError, OfstedNLPError, ReportError
     from .reading import read_report
-    from .summary import GradeThresholds, area_score, grade_from_score
+    from .summary import GradeThresholds, area_score, grade_from_score, weighted_area_score
 
 
 def __getattr__(name: str):

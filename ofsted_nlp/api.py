@@ -282,7 +282,7 @@ def classify_document(document: Document, model: Any = None, *, batch_size: int 
     ofsted = {area: document.grade_for_area(area) for area in AREAS}
     # A model scores on its own scale: cut points fitted for it ship in its directory (loading.py).
     thresholds = thresholds or getattr(get_model(model), "grade_thresholds_", None) or DEFAULT_THRESHOLDS
-    summary = summarise(findings, thresholds=thresholds, top_k=top_k, ofsted_grades=ofsted)
+    summary = summarise(findings, thresholds=thresholds, top_k=top_k, ofsted_grades=ofsted, kind=document.kind)
     return DocumentFindings(report_id=document.report_id, metadata=document.metadata(), findings=tuple(findings),
                             summary=summary, report=document, kind=document.kind)
 

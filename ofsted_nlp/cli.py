@@ -445,13 +445,12 @@ def _report_table(result) -> str:
     for s in summary.areas.values():
         pct = (lambda x: f"{100 * x:.0f}%") if s.n_findings else (lambda x: "-")
         rows.append([s.area, str(s.n_findings), pct(s.share_positive), pct(s.share_negative), pct(s.share_neutral),
-                     "-" if s.n_findings == 0 else format_score(s.score, summary.thresholds), _grade_text(s.predicted_grade),
+                     "-" if s.n_findings == 0 else format_score(s.score, summary.thresholds.for_area(s.area)), _grade_text(s.predicted_grade),
                      _grade_text(s.ofsted_grade)])
     lines += _table(header, rows, right={1, 2, 3, 4, 5})
     import textwrap
 
-    rule = ("Predicted grade: score = mean P(positive) - P(negative) over the area's findings; "
-            + summary.thresholds.describe() + ".")
+    rule = "Predicted grade: " + summary.thresholds.score_rule() + "; " + summary.thresholds.describe() + "."
     lines += [""] + textwrap.wrap(rule, width=min(100, (_text_width(0) or 100)))
     width = _text_width(14)
     for s in summary.areas.values():

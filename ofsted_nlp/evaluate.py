@@ -129,5 +129,29 @@ def report_level_metrics(scores: ArrayLike, grades: Iterable[str], predicted_gra
             "grade_within_one": float(np.mean(np.abs(pred - truth) <= 1)), "n_report_areas": int(len(truth))}
 
 
-__all__ = ["classification_metrics", "bootstrap_ci", "sentence_level_report", "area_score", "GradeThresholds",
+def report_level_ci(scores: ArrayLike, grades: Iterable[str], predicted_grades: Iterable[str], groups: ArrayLike,
+                    n_boot: int = 1000, seed: int = 0, alpha: float = 0.05) -> dict[str, tuple[float, float]]:
+    """Percentile CIs of ``report_level_metrics``' Spearman, exact and within-one, resampling whole reports
+    (``groups``: each report-area's report), as ``bootstrap_ci`` does for sentences."""
+    from scipy.stats import spearmanr
+
+    scores = -np.asarray(scores, dtype=float)  # higher score, better grade: the same sign as report_level_metrics
+    truth = np.array([GRADE_SCORE[g] for g in grades])
+    pred = np.array([GRADE_SCORE[g] for g in predicted_grades])
+    groups = np.asarray(groups)
+    uniq = np.unique(groups)
+    members = {g: np.flatnonzero(groups == g) for g in uniq}
+    rng = np.random.default_rng(seed)
+    figures: dict[str, list[float]] = {"spearman": [], "grade_accuracy": [], "grade_within_one": []}
+    for _ in range(n_boot):
+        idx = np.concatenate([members[g] for g in rng.choice(uniq, size=len(uniq), replace=True)])
+        if len(set(truth[idx])) > 1:  # a resample of one grade has no rank correlation
+            figures["spearman"].append(float(spearmanr(scores[idx], truth[idx]).statistic))
+        figures["grade_accuracy"].append(float(np.mean(pred[idx] == truth[idx])))
+        figures["grade_within_one"].append(float(np.mean(np.abs(pred[idx] - truth[idx]) <= 1)))
+    lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
+    return {k: (float(np.percentile(v, lo)), float(np.percentile(v, hi))) for k, v in figures.items() if v}
+
+
+__all__ = ["classification_metrics", "bootstrap_ci", "report_level_ci", "sentence_level_report", "area_score", "GradeThresholds",
            "grade_from_score", "fit_grade_thresholds", "report_level_metrics", "GRADES"]

@@ -81,15 +81,16 @@ def report_html(result: DocumentFindings) -> str:
         agree = "" if not (predicted and ofsted) else (" match" if predicted == ofsted else " mismatch")
         inherited = (" <span class=note>(the children-in-care grade: this report judges care leavers with "
                      "children in care)</span>") if is_inherited(meta, area) and ofsted else ""
+        cuts = thresholds.for_area(area)
         score = "–" if row["score"] is None else (
-            f"{format_score(row['score'], thresholds)} ({format_score(row['score_low'], thresholds)} to "
-            f"{format_score(row['score_high'], thresholds)})")
+            f"{format_score(row['score'], cuts)} ({format_score(row['score_low'], cuts)} to "
+            f"{format_score(row['score_high'], cuts)})")
         out.append(f"<tr><td><a href=\"#{area}\">{e(AREA_TITLES[area])}</a></td><td class=num>{row['n_findings']}</td>"
                    + "".join(f"<td class=num>{row[f'n_{p}']}</td>" for p in POLARITIES)
                    + f"<td class=num>{score}</td><td class=\"grade{agree}\">{e(_grade(predicted))}</td>"
                    f"<td class=grade>{e(_grade(ofsted))}{inherited}</td></tr>")
     out.append("</tbody></table>")
-    out.append(f"<p class=note>Predicted grade: score = mean P(positive) − P(negative) over the area's findings; "
+    out.append(f"<p class=note>Predicted grade: {e(thresholds.score_rule())}; "
                f"{e(thresholds.describe())}. Scores are shown with as many decimals as it takes not to cross a "
                f"cut point.</p>")
     out.append("<p class=legend>" + "".join(f"<span class={p}>{p}</span>" for p in POLARITIES) + "</p>")

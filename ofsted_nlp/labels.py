@@ -16,6 +16,7 @@ AREA_CLASSES: tuple[str, ...] = AREAS + (NOT_A_FINDING,)  # what an area model p
 DOCUMENT_KINDS: tuple[str, ...] = (
     "inspection", "monitoring_visit", "focused_visit", "jtai", "other_letter", "news_or_text",
 )
+GRADED_KIND = "inspection"  # the one kind Ofsted grades, and so the one kind a grade is predicted for
 
 # Ofsted's four-point scale, best first. Score 1 = outstanding ... 4 = inadequate,
 # as Ofsted numbers them.

@@ -2,13 +2,28 @@
 
 The grade rule (deterministic, documented, reusable by evaluation)
 ------------------------------------------------------------------
-For one area of one report, take the findings the model puts in that area (non-findings:
-boilerplate, ``none`` predictions and non-English text, are left out, as annotators leave
-``none`` sentences out of area scores):
+For one area of one report, take the report's findings (non-findings: boilerplate, ``none``
+predictions and non-English text, are left out, as annotators leave ``none`` sentences out of
+area scores). With ``GradeThresholds.area_weight_power`` unset, the score reads the area's own
+findings, those the model puts in it:
 
-    score = mean over the findings of  P(positive) - P(negative)          (``area_score``)
+    score = mean over the area's findings of  P(positive) - P(negative)          (``area_score``)
 
-The score lies in [-1, 1]; it is the soft version of "share of positive findings minus share
+With ``area_weight_power = k`` set (the shipped default model's cut points set k = 0.5), every
+finding of the report counts toward every area, weighted by how sure the model is that it is
+about that area:
+
+    score = sum_i P_i(area)^k (P_i(positive) - P_i(negative)) / sum_i P_i(area)^k
+                                                                            (``weighted_area_score``)
+
+Why: Ofsted grades one report's areas together (the overall judgement draws on all of them, and
+ILACS 2018-22 reports grade care leavers with children in care), and a sentence the model is
+unsure about belongs partly to each area it might be about. k = 1 is the expected score over the
+model's uncertainty about areas; smaller k lends more weight to the rest of the report. The power
+is chosen by report-grouped cross-validation on training reports (experiments/grade_thresholds.py):
+for the data-2.5.0 default, k = 0.5 tracked Ofsted's grades best (notes/issue10.md, session 9).
+
+Either score lies in [-1, 1]; it is the soft version of "share of positive findings minus share
 of negative findings". It maps to Ofsted's four-point scale by three cut points
 (``GradeThresholds``, lower bounds, best grade first):
 
@@ -17,16 +32,18 @@ of negative findings". It maps to Ofsted's four-point scale by three cut points
     score >= requires_improvement   -> requires_improvement
     otherwise                       -> inadequate
 
-and an area with fewer than ``min_findings`` findings gets no grade (None): too little evidence.
-``grade_from_score(score, thresholds)`` applies it.
+and an area with fewer than ``min_findings`` findings of its own gets no grade (None): too little
+evidence. ``grade_from_score(score, thresholds)`` applies it. Only full inspections get a predicted
+grade: letters and news carry no Ofsted grade, and cut points fitted on inspection reports say nothing
+about them (their areas keep a score).
 
-The default cut points (0.65 / 0.40 / 0.00, at least 3 findings) were fitted for the provisional
-default model (TF-IDF, gold train split) on the 1,290 report-areas of the corpus reports outside
-that split: the same three cut points came out of each of 5 report-grouped folds, exact grade
-accuracy 0.74 cross-validated (majority grade: 0.36), within one grade 0.996 (notes/issue5.md).
-A different model scores on a different scale: refit them (``evaluate.fit_grade_thresholds``)
-and pass your own ``GradeThresholds`` (``GradeThresholds.coerce`` also takes a dict or any
-object with the three cut points, such as ``evaluate.GradeThresholds``).
+The default cut points (0.65 / 0.40 / 0.00, at least 3 findings, no area weighting) were fitted
+for the provisional default model (TF-IDF, gold train split) on the 1,290 report-areas of the
+corpus reports outside that split: the same three cut points came out of each of 5 report-grouped
+folds, exact grade accuracy 0.74 cross-validated (majority grade: 0.36), within one grade 0.996
+(notes/issue5.md). A different model scores on a different scale: refit them
+(``evaluate.fit_grade_thresholds``) and pass your own ``GradeThresholds`` (``GradeThresholds.coerce``
+also takes a dict or any object with the three cut points, such as ``evaluate.GradeThresholds``).
 
 Nothing here imports numpy, pandas or a model at module level.
 """
@@ -34,11 +51,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .labels import AREAS, GRADES, POLARITIES
+from .labels import AREAS, GRADED_KIND, GRADES, POLARITIES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,13 +74,20 @@ class GradeThresholds:
     """Cut points of the area score: the lowest score that still earns each grade.
 
     ``outstanding > good > requires_improvement``; anything below ``requires_improvement`` is
-    inadequate. ``min_findings``: an area with fewer findings gets no predicted grade.
+    inadequate. ``min_findings``: an area with fewer findings of its own gets no predicted grade.
+    ``area_weight_power``: None scores an area from its own findings (``area_score``); a number k
+    scores it from every finding weighted by P(area)^k (``weighted_area_score``). Cut points are
+    fitted for one way of scoring: they travel together. ``by_area``: area -> its own three cut points
+    (``{"outstanding": .., "good": .., "requires_improvement": ..}``), fitted per area; an area not listed
+    uses the three above. ``for_area(area)`` gives the cut points one area is graded by.
     """
 
     outstanding: float = 0.65
     good: float = 0.40
     requires_improvement: float = 0.00
     min_findings: int = 3
+    area_weight_power: float | None = None
+    by_area: Mapping[str, Mapping[str, float]] | None = field(default=None, hash=False)
 
     def __post_init__(self):
         cuts = (self.outstanding, self.good, self.requires_improvement)
@@ -77,13 +101,26 @@ class GradeThresholds:
             )
         if isinstance(self.min_findings, bool) or not isinstance(self.min_findings, int) or self.min_findings < 0:
             raise InputError(f"GradeThresholds.min_findings must be an int >= 0, got {self.min_findings!r}")
+        k = self.area_weight_power
+        if k is not None and (isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k) or k < 0):
+            raise InputError(f"GradeThresholds.area_weight_power must be None or a finite number >= 0, got {k!r}")
+        if self.by_area is not None:
+            object.__setattr__(self, "by_area", _checked_cuts_by_area(self.by_area))
+
+    def for_area(self, area: str) -> GradeThresholds:
+        """The cut points ``area`` is graded by: its own from ``by_area``, else the three shared ones."""
+        cuts = (self.by_area or {}).get(area)
+        if cuts is None:
+            return self
+        return replace(self, outstanding=cuts["outstanding"], good=cuts["good"],
+                       requires_improvement=cuts["requires_improvement"], by_area=None)
 
     def grade(self, score: float, n_findings: int | None = None) -> str | None:
         """The grade for ``score`` (None for a NaN score or, given n_findings, too few findings)."""
         return grade_from_score(score, self, n_findings=n_findings)
 
     def to_dict(self) -> dict:
-        """The four fields as a dict, which ``from_dict`` (and ``coerce``) read back."""
+        """The fields as a dict, which ``from_dict`` (and ``coerce``) read back."""
         return asdict(self)
 
     @classmethod
@@ -96,12 +133,13 @@ class GradeThresholds:
             return value
         if isinstance(value, Mapping):
             return cls.from_dict(value)
-        names = ("outstanding", "good", "requires_improvement")
-        if all(hasattr(value, name) for name in names):
-            values = {name: getattr(value, name) for name in names}
+        if all(hasattr(value, name) for name in CUT_NAMES):
+            values = {name: getattr(value, name) for name in CUT_NAMES}
             values = {k: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                       for k, v in values.items()}
-            return cls(**values, min_findings=getattr(value, "min_findings", cls.min_findings))
+            return cls(**values, min_findings=getattr(value, "min_findings", cls.min_findings),
+                       area_weight_power=getattr(value, "area_weight_power", cls.area_weight_power),
+                       by_area=getattr(value, "by_area", None))
         raise InputError(f"cannot use {type(value).__name__} as grade thresholds; expected a GradeThresholds, "
                          "a dict, or an object with outstanding, good and requires_improvement")
 
@@ -116,11 +154,42 @@ class GradeThresholds:
             raise InputError(f"unknown GradeThresholds field(s) {unknown}; expected some of {sorted(known)}")
         return cls(**dict(values))
 
+    def score_rule(self) -> str:
+        """How the area score is computed, in words (``area_weight_power`` decides)."""
+        if self.area_weight_power is None:
+            return "score = mean P(positive) - P(negative) over the area's findings"
+        return (f"score = mean P(positive) - P(negative) over the report's findings, each weighted by "
+                f"P(area)^{self.area_weight_power:g}")
+
     def describe(self) -> str:
         """The rule in words, for reports and logs: each cut point and the minimum number of findings."""
+        if self.by_area:
+            bands = "; ".join(f"{area.replace('_', ' ')}: {self.for_area(area)._bands()}" for area in self.by_area)
+        else:
+            bands = self._bands()
+        return f"{bands}; no grade with fewer than {self.min_findings} findings"
+
+    def _bands(self) -> str:
         return (f"score >= {self.outstanding:+.2f} outstanding, >= {self.good:+.2f} good, "
-                f">= {self.requires_improvement:+.2f} requires improvement, below that inadequate; "
-                f"no grade with fewer than {self.min_findings} findings")
+                f">= {self.requires_improvement:+.2f} requires improvement, below that inadequate")
+
+
+CUT_NAMES = ("outstanding", "good", "requires_improvement")  # GradeThresholds' three cut points, best grade first
+
+
+def _checked_cuts_by_area(by_area) -> dict[str, dict[str, float]]:
+    """``by_area`` as a plain dict of dicts, each area's cut points checked as GradeThresholds checks its own."""
+    if not isinstance(by_area, Mapping):
+        raise InputError(f"GradeThresholds.by_area must be a mapping area -> cut points, got {type(by_area).__name__}")
+    checked = {}
+    for area, cuts in by_area.items():
+        if area not in AREAS:
+            raise InputError(f"GradeThresholds.by_area: unknown area {area!r}; expected some of {list(AREAS)}")
+        if not isinstance(cuts, Mapping) or set(cuts) != set(CUT_NAMES):
+            raise InputError(f"GradeThresholds.by_area[{area!r}] must give exactly {list(CUT_NAMES)}, got {cuts!r}")
+        GradeThresholds(**cuts)  # raises InputError for cut points that are not finite and decreasing
+        checked[area] = {name: float(cuts[name]) for name in CUT_NAMES}
+    return checked
 
 
 DEFAULT_THRESHOLDS = GradeThresholds()
@@ -170,6 +239,22 @@ def _array_score(proba, classes) -> float:
     pos = proba[:, classes.index(POSITIVE)] if POSITIVE in classes else np.zeros(len(proba))
     neg = proba[:, classes.index(NEGATIVE)] if NEGATIVE in classes else np.zeros(len(proba))
     return float(np.mean(pos - neg))
+
+
+def area_weight(finding: Finding, area: str, power: float) -> float:
+    """How much ``finding`` counts toward ``area``'s weighted score: P(area)^power."""
+    return float(finding.area_probs.get(area, 0.0)) ** power
+
+
+def weighted_area_score(findings: Iterable[Finding], area: str, power: float) -> float:
+    """Mean P(positive) - P(negative) over all ``findings``, each weighted by P(area)^power (the
+    module's grade rule with ``area_weight_power`` set); NaN when no finding weighs anything."""
+    total = weight = 0.0
+    for f in findings:
+        w = area_weight(f, area, power)
+        total += w * finding_score(f)
+        weight += w
+    return total / weight if weight > 0 else math.nan
 
 
 def grade_from_score(score: float, thresholds: GradeThresholds | None = None,
@@ -293,7 +378,7 @@ class ReportSummary:
             "counts": {a: dict(c) for a, c in self.counts.items()},
             "areas": {a: s.to_dict(with_findings) for a, s in self.areas.items()},
             "thresholds": self.thresholds.to_dict(),
-            "grade_rule": "score = mean P(positive) - P(negative) over the area's findings; " + self.thresholds.describe(),
+            "grade_rule": self.thresholds.score_rule() + "; " + self.thresholds.describe(),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -329,36 +414,53 @@ def summarise(
     thresholds: GradeThresholds | None = None,
     top_k: int = 3,
     ofsted_grades: Mapping[str, str | None] | None = None,
+    kind: str | None = None,
 ) -> ReportSummary:
     """Summarise findings (objects with area, polarity, polarity_probs, is_finding).
 
     Every area of labels.AREAS gets an AreaSummary, with no grade when it has fewer than
-    ``thresholds.min_findings`` findings. Ties between equally strong findings keep report
-    order, so the summary is deterministic.
+    ``thresholds.min_findings`` findings, or when ``kind`` (the publication's, labels.DOCUMENT_KINDS)
+    is not a full inspection: letters and news carry no Ofsted grade, and cut points fitted on
+    inspection reports say nothing about them, so their areas get a score and no predicted grade.
+    Ties between equally strong findings keep report order, so the summary is deterministic.
     """
     t = DEFAULT_THRESHOLDS if thresholds is None else GradeThresholds.coerce(thresholds)
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
         raise InputError(f"top_k must be an int >= 0, got {top_k!r}")
     by_area: dict[str, list] = {area: [] for area in AREAS}
+    counted = []
     n_not = 0
     for f in findings:
         if not getattr(f, "is_finding", True):
             n_not += 1
             continue
+        counted.append(f)
         by_area.setdefault(f.area, []).append(f)
     counts = {area: {p: sum(1 for f in fs if f.polarity == p) for p in POLARITIES} for area, fs in by_area.items()}
     areas = {
-        area: _area_summary(area, fs, counts[area], t, top_k, (ofsted_grades or {}).get(area))
+        area: _area_summary(area, fs, counts[area], t, top_k, (ofsted_grades or {}).get(area),
+                            _score(area, fs, counted, t), kind)
         for area, fs in by_area.items()
     }
     return ReportSummary(n_findings=sum(len(fs) for fs in by_area.values()), n_not_findings=n_not,
                          counts=counts, areas=areas, thresholds=t)
 
 
-def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade) -> AreaSummary:
+def _score(area, own, counted, t: GradeThresholds) -> float:
+    """The area's score under ``t``'s rule; NaN when the area has no findings of its own."""
+    if not own:
+        return math.nan
+    if t.area_weight_power is None:
+        return area_score(own)
+    return weighted_area_score(counted, area, t.area_weight_power)
+
+
+def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade, score: float,
+                  kind: str | None) -> AreaSummary:
     n = len(fs)
-    score = area_score(fs) if n else math.nan
-    grade = grade_from_score(score, t, n_findings=n)
+    t = t.for_area(area)
+    graded = kind in (None, GRADED_KIND)
+    grade = grade_from_score(score, t, n_findings=n) if graded else None
     share = {p: (counts[p] / n if n else 0.0) for p in POLARITIES}
 
     def strongest(polarity):
@@ -376,16 +478,27 @@ def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade) -> 
         area=area, n_findings=n, counts=counts,
         share_positive=share[POSITIVE], share_negative=share[NEGATIVE], share_neutral=share[NEUTRAL],
         score=score, predicted_grade=grade, ofsted_grade=ofsted_grade,
-        reason=_reason(score, n, counts, grade, t),
+        reason=_reason(score, n, counts, grade, t) if graded else _ungraded_reason(score, n, counts, kind, t),
         top_positive=strongest(POSITIVE), top_negative=strongest(NEGATIVE), evidence=evidence,
     )
+
+
+def _shares(counts, n) -> str:
+    return (f"{counts[POSITIVE]} positive, {counts[NEGATIVE]} negative, {counts[NEUTRAL]} neutral "
+            f"of {n} finding{'s' if n != 1 else ''}")
+
+
+def _ungraded_reason(score, n, counts, kind, t: GradeThresholds) -> str:
+    if n == 0:
+        return "no findings in this area"
+    return (f"score {format_score(score, t)} ({_shares(counts, n)}); no grade: this publication ({kind}) is not "
+            "a full inspection, which is what Ofsted grades and the cut points were fitted on")
 
 
 def _reason(score, n, counts, grade, t: GradeThresholds) -> str:
     if n == 0:
         return "no findings in this area"
-    shares = (f"{counts[POSITIVE]} positive, {counts[NEGATIVE]} negative, {counts[NEUTRAL]} neutral "
-              f"of {n} finding{'s' if n != 1 else ''}")
+    shares = _shares(counts, n)
     if grade is None:
         return f"score {format_score(score, t)} ({shares}); fewer than {t.min_findings} findings, so no grade"
     bands = {

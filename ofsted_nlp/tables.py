@@ -13,8 +13,9 @@ and area:
   ``ofsted_grade`` (the grade covering this area) and ``inherited``: True where an ILACS 2018-22
   report judges children in care and care leavers together, so the care-leaver grade shown is
   the children-in-care grade;
-- ``predicted_grade``, ``score`` with ``score_low``/``score_high`` (a 95% percentile bootstrap
-  interval over the area's findings, seeded per publication and area so it is reproducible),
+- ``predicted_grade`` (full inspections only), ``score`` (by the model's grade rule, see ``summary``)
+  with ``score_low``/``score_high`` (a 95% percentile bootstrap interval over the findings the score
+  reads, seeded per publication and area so it is reproducible),
   ``n_findings``, ``n_positive``, ``n_negative``, ``n_neutral``, and the strongest strength and
   weakness (text and page).
 
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import InputError, OfstedNLPError
 from .files import write_atomically
 from .labels import AREAS, JUDGEMENTS, POLARITIES
+from .summary import area_weight, finding_score
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,8 +137,7 @@ def publication_rows(result: DocumentFindings, *, n_bootstrap: int = N_BOOTSTRAP
     area_rows = []
     for area in AREAS:
         s = summary.areas.get(area) if summary is not None else None
-        scores = [_finding_score(f) for f in counted if f.area == area]
-        low, high = bootstrap_interval(scores, n_bootstrap, seed=_seed(seed, pid, area))
+        low, high = _score_interval(counted, area, summary, n_bootstrap, _seed(seed, pid, area))
         strength = _strongest(s.top_positive if s else ())
         weakness = _strongest(s.top_negative if s else ())
         counts = s.counts if s is not None else {p: 0 for p in POLARITIES}
@@ -173,7 +174,7 @@ def publication_rows(result: DocumentFindings, *, n_bootstrap: int = N_BOOTSTRAP
                 "polarity": f.polarity,
                 "is_finding": bool(getattr(f, "is_finding", True)),
                 "confidence": float(f.confidence),
-                "finding_score": _finding_score(f),
+                "finding_score": finding_score(f),
                 **{f"p_{p}": float(f.polarity_probs.get(p, 0.0)) for p in POLARITIES},
                 "text": f.text,
             })
@@ -187,18 +188,36 @@ def is_inherited(metadata: dict, area: str) -> bool:
             and isinstance(metadata.get("grade_children_in_care"), str))
 
 
+def _score_interval(counted, area: str, summary, n_bootstrap: int, seed: int) -> tuple[float | None, float | None]:
+    """The bootstrap interval of the area score the summary's rule computes: of the area's own findings'
+    mean, or, with ``area_weight_power`` set, of every finding's weighted mean (None, None without findings)."""
+    own = [finding_score(f) for f in counted if f.area == area]
+    power = summary.thresholds.area_weight_power if summary is not None else None
+    if power is None or not own:
+        return bootstrap_interval(own, n_bootstrap, seed=seed)
+    return bootstrap_interval([finding_score(f) for f in counted], n_bootstrap, seed=seed,
+                              weights=[area_weight(f, area, power) for f in counted])
+
+
 def bootstrap_interval(scores: Iterable[float], n_bootstrap: int = N_BOOTSTRAP, level: float = 0.95,
-                       seed: int = 0) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval of the mean of ``scores`` (None, None when empty)."""
+                       seed: int = 0, weights: Iterable[float] | None = None) -> tuple[float | None, float | None]:
+    """Percentile bootstrap interval of the mean of ``scores``, weighted by ``weights`` when given
+    (None, None when empty)."""
     import numpy as np
 
     values = np.asarray(scores, dtype=float)
-    if values.size == 0:
+    w = np.ones_like(values) if weights is None else np.asarray(weights, dtype=float)
+    if values.size == 0 or w.sum() <= 0:
         return None, None
     if values.size == 1 or n_bootstrap < 1:
-        return float(values.mean()), float(values.mean())
+        mean = float(np.average(values, weights=w))
+        return mean, mean
     rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, values.size, size=(n_bootstrap, values.size))].mean(axis=1)
+    picks = rng.integers(0, values.size, size=(n_bootstrap, values.size))
+    # a resample that draws only zero-weight findings has no mean: it counts as the full sample's
+    totals, weights_drawn = (w[picks] * values[picks]).sum(axis=1), w[picks].sum(axis=1)
+    means = np.where(weights_drawn > 0, totals / np.where(weights_drawn > 0, weights_drawn, 1),
+                     np.average(values, weights=w))
     alpha = (1 - level) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
     return float(low), float(high)
@@ -206,11 +225,6 @@ def bootstrap_interval(scores: Iterable[float], n_bootstrap: int = N_BOOTSTRAP, 
 
 def _seed(seed: int, pid: str, area: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(f"{pid}|{area}".encode())) % 2**32
-
-
-def _finding_score(f) -> float:
-    p = f.polarity_probs
-    return float(p.get("positive", 0.0)) - float(p.get("negative", 0.0))
 
 
 def _strongest(findings) -> tuple[str | None, int | None]:

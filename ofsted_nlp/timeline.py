@@ -44,7 +44,7 @@ AREA_COLOURS = {
 GRADE_COLOURS = {"outstanding": "#1a9850", "good": "#91cf60", "requires_improvement": "#fdae61",
                  "inadequate": "#d73027"}
 GRADE_MARKERS = {"outstanding": "*", "good": "D", "requires_improvement": "s", "inadequate": "X"}
-Y_LABEL = "score: mean P(positive) - P(negative)"
+Y_LABEL = "area score: mean P(positive) - P(negative)"
 X_LABEL = "publication date"
 
 
@@ -60,17 +60,22 @@ def _resolve(la):
     return found
 
 
-def _grade_bands(thresholds):
-    """(grade, low, high) for the shaded score bands, best first."""
+def _area_thresholds(thresholds, area: str):
+    """The cut points ``area`` is graded by (the defaults when none are given)."""
     from .summary import DEFAULT_THRESHOLDS, GradeThresholds
 
-    t = DEFAULT_THRESHOLDS if thresholds is None else GradeThresholds.coerce(thresholds)
+    return (DEFAULT_THRESHOLDS if thresholds is None else GradeThresholds.coerce(thresholds)).for_area(area)
+
+
+def _grade_bands(thresholds, area: str):
+    """(grade, low, high) for ``area``'s shaded score bands, best first."""
+    t = _area_thresholds(thresholds, area)
     return [("outstanding", t.outstanding, 1.0), ("good", t.good, t.outstanding),
             ("requires_improvement", t.requires_improvement, t.good), ("inadequate", -1.0, t.requires_improvement)]
 
 
-def _band_middle(grade, thresholds):
-    for g, low, high in _grade_bands(thresholds):
+def _band_middle(grade, thresholds, area: str):
+    for g, low, high in _grade_bands(thresholds, area):
         if g == grade:
             return (low + high) / 2
     return None
@@ -179,7 +184,7 @@ def _png(rows, path, thresholds=None) -> None:
     fig, axes = plt.subplots(len(AREAS), 1, figsize=(11, 2.6 * len(AREAS) + 1), sharex=True)
     pubs = _publications(rows)
     for ax, area in zip(axes, AREAS):
-        for grade, low, high in _grade_bands(thresholds):
+        for grade, low, high in _grade_bands(thresholds, area):
             ax.axhspan(low, high, color=GRADE_COLOURS[grade], alpha=0.12, lw=0)
         part = rows[rows["area"] == area].dropna(subset=["publication_date"])
         scored = part.dropna(subset=["score"])
@@ -191,7 +196,7 @@ def _png(rows, path, thresholds=None) -> None:
                       alpha=0.35)
         for r in part.itertuples():
             if isinstance(r.ofsted_grade, str):
-                y = _band_middle(r.ofsted_grade, thresholds)
+                y = _band_middle(r.ofsted_grade, thresholds, area)
                 ax.scatter([r.publication_date], [y], marker=GRADE_MARKERS[r.ofsted_grade], s=90,
                            color=GRADE_COLOURS[r.ofsted_grade], edgecolor="black", linewidth=0.7, zorder=5)
                 if r.inherited:
@@ -238,16 +243,17 @@ def timeline_figure(rows: pd.DataFrame,
     pubs = _publications(rows)
     shown_grades = set()
     for i, area in enumerate(AREAS, start=1):
-        for grade, low, high in _grade_bands(thresholds):
+        for grade, low, high in _grade_bands(thresholds, area):
             fig.add_hrect(y0=low, y1=high, fillcolor=GRADE_COLOURS[grade], opacity=0.12, line_width=0, row=i, col=1,
                           exclude_empty_subplots=False)
         part = rows[rows["area"] == area].dropna(subset=["publication_date"])
         scored = part.dropna(subset=["score"])
         colour = AREA_COLOURS[area]
         if len(scored):
+            cuts = _area_thresholds(thresholds, area)
             hover = [f"{html.escape(str(r.publication_id))}<br>{html.escape(str(r.kind).replace('_', ' '))}"
-                     f"<br>score {format_score(r.score, thresholds)} "
-                     f"(95% interval {format_score(r.score_low, thresholds)} to {format_score(r.score_high, thresholds)})"
+                     f"<br>score {format_score(r.score, cuts)} "
+                     f"(95% interval {format_score(r.score_low, cuts)} to {format_score(r.score_high, cuts)})"
                      f"<br>predicted: {_grade_text(r.predicted_grade)}<br>Ofsted: {_grade_text(r.ofsted_grade)}"
                      + (" (inherited from children in care)" if r.inherited else "")
                      for r in scored.itertuples()]
@@ -262,7 +268,7 @@ def timeline_figure(rows: pd.DataFrame,
             if graded.empty:
                 continue
             fig.add_trace(go.Scatter(
-                x=graded["publication_date"], y=[_band_middle(grade, thresholds)] * len(graded), mode="markers",
+                x=graded["publication_date"], y=[_band_middle(grade, thresholds, area)] * len(graded), mode="markers",
                 name=f"Ofsted: {_grade_text(grade)}", legendgroup=grade, showlegend=grade not in shown_grades,
                 marker={"symbol": {"outstanding": "star", "good": "diamond", "requires_improvement": "square",
                                    "inadequate": "x"}[grade], "size": 13, "color": GRADE_COLOURS[grade],

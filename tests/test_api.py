@@ -16,7 +16,7 @@ from ofsted_nlp import api, loading, summary
 from ofsted_nlp.api import Finding, InputTruncatedWarning, Provenance, ReportFindings, classify
 from ofsted_nlp.errors import InputError, ModelLoadError, OfstedNLPError, ReportError
 from ofsted_nlp.labels import AREAS, GRADES, POLARITIES
-from ofsted_nlp.summary import GradeThresholds, area_score, grade_from_score, summarise
+from ofsted_nlp.summary import GradeThresholds, area_score, grade_from_score, summarise, weighted_area_score
 
 from .pdf_factory import make_ilacs_report, make_unrelated_pdf
 
@@ -511,6 +511,56 @@ def test_summary_is_deterministic_with_ties():
     s = summarise([a, b, c], thresholds=GradeThresholds(0.9, 0.8, 0.7), top_k=2).areas["leadership"]
     assert s.predicted_grade == "inadequate" and [f.text for f in s.evidence] == ["third", "first"]
     assert summarise([a, b, c], top_k=5) == summarise([a, b, c], top_k=5)
+
+
+def _mixed(area, probs_by_area, p_pos, p_neg, ood=False):
+    probs = {"positive": p_pos, "negative": p_neg, "neutral": 1 - p_pos - p_neg}
+    return Finding(text=f"{area} {p_pos}", area=area, polarity=max(probs, key=probs.get), area_probs=probs_by_area,
+                   polarity_probs=probs, confidence=0.5, is_finding=not ood)
+
+
+def test_weighted_area_score_counts_every_finding_by_its_area_probability():
+    own = _mixed("leadership", {"leadership": 0.81, "care_leavers": 0.19}, 0.9, 0.0)
+    other = _mixed("care_leavers", {"leadership": 0.04, "care_leavers": 0.96}, 0.0, 0.8)
+    left_out = _mixed("leadership", {"leadership": 1.0}, 0.0, 1.0, ood=True)
+    # weights P(area)^0.5: 0.9 for the leadership finding, 0.2 for the care-leaver one
+    expected = (0.9 * 0.9 + 0.2 * -0.8) / (0.9 + 0.2)
+    assert weighted_area_score([own, other], "leadership", 0.5) == pytest.approx(expected)
+    assert weighted_area_score([own, other], "leadership", 0.0) == pytest.approx((0.9 - 0.8) / 2)
+    assert math.isnan(weighted_area_score([], "leadership", 0.5))
+    rule = GradeThresholds(outstanding=0.6, good=0.2, requires_improvement=-0.2, min_findings=1, area_weight_power=0.5)
+    s = summarise([own, other, left_out], thresholds=rule)
+    assert s.areas["leadership"].score == pytest.approx(expected)
+    assert s.areas["leadership"].predicted_grade == "good"  # 0.59; its own finding alone would be outstanding
+    assert math.isnan(s.areas["children_in_care"].score)  # no finding of its own: no score, no grade
+    assert s.areas["children_in_care"].predicted_grade is None
+    assert "weighted by P(area)^0.5" in s.to_dict()["grade_rule"]
+    assert summarise([own, other]).areas["leadership"].score == pytest.approx(0.9)  # unset: its own findings only
+    for kind in ("monitoring_visit", "news_or_text"):  # not graded by Ofsted: scored, never graded
+        letter = summarise([own, other], thresholds=rule, kind=kind).areas["leadership"]
+        assert letter.score == pytest.approx(expected) and letter.predicted_grade is None and not letter.evidence
+    assert summarise([own, other], thresholds=rule, kind="inspection").areas["leadership"].predicted_grade == "good"
+
+
+def test_cut_points_per_area_grade_each_area_by_its_own():
+    per_area = {"leadership": {"outstanding": 0.9, "good": 0.7, "requires_improvement": 0.5}}
+    t = GradeThresholds(outstanding=0.6, good=0.2, requires_improvement=-0.2, by_area=per_area)
+    assert t.for_area("leadership").good == 0.7 and t.for_area("leadership").by_area is None
+    assert t.for_area("care_leavers") is t
+    again = GradeThresholds.from_dict(json.loads(json.dumps(t.to_dict())))
+    assert again == t and again.for_area("leadership") == t.for_area("leadership")
+    assert "leadership: score >= +0.90 outstanding" in t.describe()
+    findings = [_finding("leadership", "positive", 0.7, 0.1), _finding("care_leavers", "positive", 0.7, 0.1)] * 3
+    s = summarise(findings, thresholds=t)
+    assert s.areas["leadership"].predicted_grade == "requires_improvement"  # 0.6 under leadership's own cuts
+    assert s.areas["care_leavers"].predicted_grade == "outstanding"  # 0.6 under the shared ones
+    assert ">= +0.50 and < +0.70" in s.areas["leadership"].reason
+    for bad in ({"schools": per_area["leadership"]}, {"leadership": {"outstanding": 0.9, "good": 0.7}},
+                {"leadership": {"outstanding": 0.1, "good": 0.7, "requires_improvement": 0.5}}, ["leadership"]):
+        with pytest.raises(InputError, match="by_area|GradeThresholds must decrease"):
+            GradeThresholds(by_area=bad)
+    with pytest.raises(InputError, match="area_weight_power"):
+        GradeThresholds(area_weight_power=-1)
 
 
 # --------------------------------------------------------------------------- models

@@ -87,6 +87,10 @@ def test_classify_a_letter_marks_boilerplate_and_summarises_findings_only(tmp_pa
     assert result.summary.n_findings == len(FINDINGS["monitoring"])
     strongest = [b.text for a in result.summary.areas.values() for b in a.top_positive + a.top_negative]
     assert "Yours sincerely" not in strongest
+    # a letter carries no Ofsted grade, and none is predicted: the cut points were fitted on inspections
+    scored = [a for a in result.summary.areas.values() if a.n_findings]
+    assert scored and all(a.predicted_grade is None and a.ofsted_grade is None for a in result.summary.areas.values())
+    assert all("not a full inspection" in a.reason and a.score == a.score for a in scored)
 
 
 def test_a_str_document_is_read_like_the_file(tiny_model_dir):

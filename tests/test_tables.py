@@ -153,12 +153,30 @@ def test_publication_rows_read_kind_and_is_finding_when_present(built, corpus, m
     assert [r["is_finding"] for r in rows] == [i % 2 == 0 for i in range(len(findings))]
 
 
+def test_a_weighted_rule_gives_the_interval_of_its_own_score(corpus, model_dir):
+    """With area_weight_power set, each area's interval is of the weighted score the summary reports."""
+    from ofsted_nlp import api
+
+    rule = GradeThresholds(area_weight_power=0.5)
+    result = api.classify(corpus / "2022-07-05_wigan_80579.pdf", model_dir, progress=False, thresholds=rule)
+    areas, _ = tables.publication_rows(result)
+    scored = [r for r in areas if r["score"] is not None]
+    assert scored and all(r["score_low"] - 1e-12 <= r["score"] <= r["score_high"] + 1e-12 for r in scored)
+    for r in scored:
+        assert r["score"] == pytest.approx(result.summary.areas[r["area"]].score)
+
+
 def test_bootstrap_interval():
     assert tables.bootstrap_interval([]) == (None, None)
     assert tables.bootstrap_interval([0.3]) == (0.3, 0.3)
     low, high = tables.bootstrap_interval([-1, 1] * 20, seed=1)
     assert -0.5 < low < 0 < high < 0.5
     assert tables.bootstrap_interval([-1, 1] * 20, seed=1) == (low, high)
+    # weighted: the interval of the weighted mean (weights 3:1 put it at 0.5), the unweighted one with equal weights
+    low, high = tables.bootstrap_interval([-1, 1] * 20, seed=1, weights=[1, 3] * 20)
+    assert 0 < low < 0.5 < high < 1
+    assert tables.bootstrap_interval([-1, 1] * 20, seed=1, weights=[2] * 40) == tables.bootstrap_interval([-1, 1] * 20, seed=1)
+    assert tables.bootstrap_interval([0.4, 0.9], weights=[0, 0]) == (None, None)
 
 
 def test_scores_are_never_rounded_before_mapping():

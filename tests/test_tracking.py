@@ -343,3 +343,25 @@ def test_bootstrap_macro_f1_is_sklearns_on_every_resample():
         idx = np.concatenate([np.flatnonzero(groups == g) for g in resample.choice(uniq, size=len(uniq))])
         f1s.append(f1_score(y_true[idx], y_pred[idx], labels=labels, average="macro", zero_division=0))
     assert got["macro_f1"] == pytest.approx((np.percentile(f1s, 2.5), np.percentile(f1s, 97.5)), abs=1e-12)
+
+
+def test_report_level_ci_resamples_whole_reports_around_the_figures():
+    """The report-level CIs bracket the figures, resample reports (one report's areas move together), and a
+    rule that grades every area right has exact grade 1.0 in every resample."""
+    import numpy as np
+
+    from ofsted_nlp import evaluate
+    from ofsted_nlp.labels import GRADES
+
+    rng = np.random.default_rng(0)
+    grades = list(rng.choice(GRADES, 120))
+    scores = [-GRADES.index(g) + rng.normal(0, 0.6) for g in grades]
+    predicted = [GRADES[min(3, max(0, round(-s)))] for s in scores]
+    reports = [f"r{i // 4}" for i in range(120)]
+    figures = evaluate.report_level_metrics(scores, grades, predicted)
+    cis = evaluate.report_level_ci(scores, grades, predicted, groups=reports, n_boot=300)
+    for name in ("spearman", "grade_accuracy", "grade_within_one"):
+        assert cis[name][0] <= figures[name] <= cis[name][1]
+    assert all(cis[name][1] > cis[name][0] for name in ("spearman", "grade_accuracy"))
+    assert evaluate.report_level_ci(scores, grades, grades, groups=reports, n_boot=50)["grade_accuracy"] == (1.0, 1.0)
+    assert cis == evaluate.report_level_ci(scores, grades, predicted, groups=reports, n_boot=300)  # seeded
