@@ -450,8 +450,7 @@ def _report_table(result) -> str:
     lines += _table(header, rows, right={1, 2, 3, 4, 5})
     import textwrap
 
-    rule = "Predicted grade: " + summary.thresholds.score_rule() + "; " + summary.thresholds.describe() + "."
-    lines += [""] + textwrap.wrap(rule, width=min(100, (_text_width(0) or 100)))
+    lines += [""] + textwrap.wrap(summary.rule_text(), width=min(100, (_text_width(0) or 100)))
     width = _text_width(14)
     for s in summary.areas.values():
         if not s.n_findings:

@@ -90,9 +90,8 @@ def report_html(result: DocumentFindings) -> str:
                    + f"<td class=num>{score}</td><td class=\"grade{agree}\">{e(_grade(predicted))}</td>"
                    f"<td class=grade>{e(_grade(ofsted))}{inherited}</td></tr>")
     out.append("</tbody></table>")
-    out.append(f"<p class=note>Predicted grade: {e(thresholds.score_rule())}; "
-               f"{e(thresholds.describe())}. Scores are shown with as many decimals as it takes not to cross a "
-               f"cut point.</p>")
+    out.append(f"<p class=note>{e(result.summary.rule_text())} Scores are shown with as many decimals as it takes "
+               "not to cross a cut point.</p>")
     out.append("<p class=legend>" + "".join(f"<span class={p}>{p}</span>" for p in POLARITIES) + "</p>")
     by_area: dict[str, list] = {a: [] for a in AREAS}
     left_out = []

@@ -360,6 +360,7 @@ class ReportSummary:
     counts: dict = field(hash=False)  # area -> polarity -> n
     areas: dict = field(hash=False)  # area -> AreaSummary
     thresholds: GradeThresholds = DEFAULT_THRESHOLDS
+    graded: bool = True  # False for a publication Ofsted does not grade (a letter, news): scores, no grades
 
     def __repr__(self) -> str:
         return (f"ReportSummary(n_findings={self.n_findings}, n_not_findings={self.n_not_findings}, "
@@ -370,6 +371,13 @@ class ReportSummary:
         """Area -> predicted grade (None where the area has too few findings)."""
         return {area: s.predicted_grade for area, s in self.areas.items()}
 
+    def rule_text(self) -> str:
+        """How the scores were computed and graded, in words, for the CLI, the HTML view and JSON."""
+        if not self.graded:
+            return ("No predicted grade: only full inspections are graded, by Ofsted and by cut points fitted on them; "
+                    f"{self.thresholds.score_rule()}.")
+        return f"Predicted grade: {self.thresholds.score_rule()}; {self.thresholds.describe()}."
+
     def to_dict(self, with_findings: bool = True) -> dict:
         """JSON-ready: counts, every area's ``AreaSummary.to_dict``, the thresholds and the grade rule in words."""
         return {
@@ -378,7 +386,7 @@ class ReportSummary:
             "counts": {a: dict(c) for a, c in self.counts.items()},
             "areas": {a: s.to_dict(with_findings) for a, s in self.areas.items()},
             "thresholds": self.thresholds.to_dict(),
-            "grade_rule": self.thresholds.score_rule() + "; " + self.thresholds.describe(),
+            "grade_rule": self.rule_text(),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -443,7 +451,7 @@ def summarise(
         for area, fs in by_area.items()
     }
     return ReportSummary(n_findings=sum(len(fs) for fs in by_area.values()), n_not_findings=n_not,
-                         counts=counts, areas=areas, thresholds=t)
+                         counts=counts, areas=areas, thresholds=t, graded=_is_graded(kind))
 
 
 def _score(area, own, counted, t: GradeThresholds) -> float:
@@ -459,7 +467,7 @@ def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade, sco
                   kind: str | None) -> AreaSummary:
     n = len(fs)
     t = t.for_area(area)
-    graded = kind in (None, GRADED_KIND)
+    graded = _is_graded(kind)
     grade = grade_from_score(score, t, n_findings=n) if graded else None
     share = {p: (counts[p] / n if n else 0.0) for p in POLARITIES}
 
@@ -481,6 +489,11 @@ def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade, sco
         reason=_reason(score, n, counts, grade, t) if graded else _ungraded_reason(score, n, counts, kind, t),
         top_positive=strongest(POSITIVE), top_negative=strongest(NEGATIVE), evidence=evidence,
     )
+
+
+def _is_graded(kind: str | None) -> bool:
+    """Whether a publication of ``kind`` gets predicted grades (None: a caller that does not say)."""
+    return kind in (None, GRADED_KIND)
 
 
 def _shares(counts, n) -> str:

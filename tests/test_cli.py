@@ -143,6 +143,18 @@ def test_report_table_shows_every_area_with_predicted_and_ofsted_grades(run, mod
     assert "Predicted grade: score = mean P(positive) - P(negative)" in out
 
 
+def test_report_of_a_letter_scores_its_areas_and_predicts_no_grade(run, model, tmp_path):
+    from .letter_texts import MONITORING, to_txt
+
+    letter = tmp_path / "monitoring_visit.txt"
+    letter.write_text(to_txt(MONITORING), encoding="utf-8")
+    code, out, err = run("report", letter, "--model", model)
+    assert code == 0 and err == ""
+    table = out.split("\n\n")[1].splitlines()
+    assert all(line.split()[-2:] == ["-", "-"] for line in table[1:])  # predicted and Ofsted: none
+    assert "No predicted grade: only full inspections are graded" in out and "Predicted grade:" not in out
+
+
 def test_report_json_jsonl_csv(run, model, pdf):
     expected = api.classify(pdf, model=model)
     code, out, _ = run("report", pdf, "--model", model, "--format", "json")

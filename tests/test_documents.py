@@ -91,6 +91,7 @@ def test_classify_a_letter_marks_boilerplate_and_summarises_findings_only(tmp_pa
     scored = [a for a in result.summary.areas.values() if a.n_findings]
     assert scored and all(a.predicted_grade is None and a.ofsted_grade is None for a in result.summary.areas.values())
     assert all("not a full inspection" in a.reason and a.score == a.score for a in scored)
+    assert result.summary.graded is False and result.summary.rule_text().startswith("No predicted grade")
 
 
 def test_a_str_document_is_read_like_the_file(tiny_model_dir):
