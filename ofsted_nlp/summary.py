@@ -496,22 +496,27 @@ def _is_graded(kind: str | None) -> bool:
     return kind in (None, GRADED_KIND)
 
 
-def _shares(counts, n) -> str:
-    return (f"{counts[POSITIVE]} positive, {counts[NEGATIVE]} negative, {counts[NEUTRAL]} neutral "
-            f"of {n} finding{'s' if n != 1 else ''}")
+def _shares(counts, n, t: GradeThresholds) -> str:
+    """The area's own findings in words, and, under a weighted rule, that the rest of the report counts too
+    (so that "8 of 9 positive" beside a negative score reads as the rule, not as an error)."""
+    own = (f"{counts[POSITIVE]} positive, {counts[NEGATIVE]} negative, {counts[NEUTRAL]} neutral "
+           f"of {n} finding{'s' if n != 1 else ''}")
+    if t.area_weight_power is None:
+        return own
+    return f"{own}, with the report's other findings weighted by P(area)^{t.area_weight_power:g}"
 
 
 def _ungraded_reason(score, n, counts, kind, t: GradeThresholds) -> str:
     if n == 0:
         return "no findings in this area"
-    return (f"score {format_score(score, t)} ({_shares(counts, n)}); no grade: this publication ({kind}) is not "
+    return (f"score {format_score(score, t)} ({_shares(counts, n, t)}); no grade: this publication ({kind}) is not "
             "a full inspection, which is what Ofsted grades and the cut points were fitted on")
 
 
 def _reason(score, n, counts, grade, t: GradeThresholds) -> str:
     if n == 0:
         return "no findings in this area"
-    shares = _shares(counts, n)
+    shares = _shares(counts, n, t)
     if grade is None:
         return f"score {format_score(score, t)} ({shares}); fewer than {t.min_findings} findings, so no grade"
     bands = {
