@@ -292,6 +292,20 @@ def test_timeline_keeps_one_authority_in_date_order(built):
         timeline(built.areas, "Atlantis")
 
 
+def test_timeline_shades_each_area_by_its_own_cut_points(built):
+    pytest.importorskip("plotly")
+    from ofsted_nlp.timeline import timeline, timeline_figure
+
+    leadership = {"outstanding": 0.9, "good": 0.7, "requires_improvement": 0.5}
+    rule = GradeThresholds(outstanding=0.6, good=0.2, requires_improvement=-0.2, by_area={"leadership": leadership})
+    figure = timeline_figure(timeline(built.areas, "York"), rule)
+    # one band a grade, per panel, best first; the panels follow AREAS
+    lows = [shape.y0 for shape in figure.layout.shapes]
+    by_panel = [lows[i:i + 4] for i in range(0, len(lows), 4)]
+    assert by_panel[AREAS.index("leadership")] == [0.9, 0.7, 0.5, -1.0]
+    assert by_panel[AREAS.index("care_leavers")] == [0.6, 0.2, -0.2, -1.0]
+
+
 def test_timeline_png_and_html_from_paths(corpus, model_dir, tmp_path):
     from PIL import Image
 
