@@ -67,3 +67,40 @@ def test_suite_skips_a_script_whose_optional_package_is_missing(monkeypatch, tmp
     monkeypatch.setattr(run_all.subprocess, "run", lambda *a, **k: pytest.fail("ran a script it should skip"))
     run_all.run_suite(quick=True, out=tmp_path, skip_transformers=False)
     assert "setfit_model.py: skipped, setfit is not installed" in capsys.readouterr().out
+
+
+def test_grade_rule_is_chosen_on_training_reports_and_fits_cut_points_per_area():
+    """`grade_thresholds.choose_rule`: when the grades follow each area's own findings with a cut point of its own
+    (leadership graded more strictly), every power scores alike (no finding belongs to another area), so the
+    earlier rule stands (the first of equals), and per-area cut points win on exact grade."""
+    import types
+
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "experiments"))
+    import grade_thresholds as g
+    from ofsted_nlp.labels import AREAS
+
+    rng = np.random.default_rng(0)
+    cuts = {area: (0.6, 0.2, -0.2) for area in AREAS} | {"leadership": (0.8, 0.5, 0.2)}
+    reports = []
+    for i in range(60):
+        findings, grades = [], {}
+        for area in AREAS:
+            target = rng.uniform(-0.9, 0.9)
+            for _ in range(4):
+                pos = min(max(target + rng.normal(0, 0.05), -1), 1)
+                probs = {"positive": max(pos, 0.0), "negative": max(-pos, 0.0)}
+                probs["neutral"] = 1 - probs["positive"] - probs["negative"]
+                findings.append(types.SimpleNamespace(area=area, area_probs={area: 1.0}, polarity_probs=probs))
+            score = np.mean([f.polarity_probs["positive"] - f.polarity_probs["negative"] for f in findings[-4:]])
+            grades[area] = ("outstanding", "good", "requires_improvement", "inadequate")[
+                sum(score < c for c in cuts[area])]
+        reports.append((f"report{i}", findings, grades))
+    rule, figures = g.choose_rule(reports)
+    assert set(figures) == {g._rule_name((p, a)) for p in g.AREA_WEIGHT_POWERS for a in (False, True)}
+    assert rule == (None, True)
+    assert figures[g._rule_name((None, True))]["grade_accuracy"] > figures[g._rule_name((None, False))]["grade_accuracy"]
+    thresholds = g.fit(g.area_scores(reports, None), rule)
+    assert thresholds.for_area("leadership").good > thresholds.for_area("care_leavers").good + 0.15
+    assert g.metrics(g.area_scores(reports, None), thresholds)["grade_accuracy"] > 0.9
