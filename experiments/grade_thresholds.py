@@ -42,7 +42,7 @@ from ofsted_nlp.summary import CUT_NAMES, GradeThresholds, area_score, grade_fro
 REPORTS = ROOT.parent / "shared" / "ofsted_reports"
 QUICK_REPORTS = 4  # per split, in `run_all.py --quick`
 AREA_WEIGHT_POWERS = (None, 0.25, 0.5, 0.75, 1.0)  # None: each area from its own findings
-CV_FOLDS = 5  # report-grouped folds of the fitting split that choose the power
+CV_FOLDS = 5  # report-grouped folds of the fitting split that choose the rule
 from ofsted_nlp.loading import GRADE_THRESHOLDS_FILE as THRESHOLDS_FILE  # noqa: E402
 
 
@@ -77,7 +77,8 @@ def fit(rows, rule: tuple[float | None, bool]) -> GradeThresholds:
     """Cut points fitted on ``rows`` for the rule (power, per area): shared, or per area as well."""
     power, per_area = rule
     shared = _cuts(rows)
-    by_area = {area: _cuts([r for r in rows if r[1] == area]) for area in AREAS} if per_area else None
+    # an area with no rows to fit (a small sample) is graded by the shared cut points
+    by_area = {area: _cuts(own) for area in AREAS if (own := [r for r in rows if r[1] == area])} if per_area else None
     return GradeThresholds(**shared, area_weight_power=power, by_area=by_area)
 
 
