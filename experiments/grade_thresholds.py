@@ -37,7 +37,7 @@ from common import QUICK, RESULTS_DIR, ROOT
 
 from ofsted_nlp import classify, data, evaluate, tracking
 from ofsted_nlp.labels import AREAS, GRADES
-from ofsted_nlp.summary import CUT_NAMES, GradeThresholds, area_score, grade_from_score, weighted_area_score
+from ofsted_nlp.summary import CUT_NAMES, GradeThresholds, grade_from_score, rule_score
 
 REPORTS = ROOT.parent / "shared" / "ofsted_reports"
 QUICK_REPORTS = 4  # per split, in `run_all.py --quick`
@@ -64,10 +64,9 @@ def area_scores(reports, power: float | None) -> list[tuple[str, str, float, str
     rows = []
     for rid, counted, grades in reports:
         for area in AREAS:
-            own = [f for f in counted if f.area == area]
-            if grades.get(area) not in GRADES or not own:
+            if grades.get(area) not in GRADES:
                 continue
-            score = area_score(own) if power is None else weighted_area_score(counted, area, power)
+            score = rule_score(area, [f for f in counted if f.area == area], counted, power)
             if not math.isnan(score):
                 rows.append((rid, area, score, grades[area]))
     return rows

@@ -447,20 +447,22 @@ def summarise(
     counts = {area: {p: sum(1 for f in fs if f.polarity == p) for p in POLARITIES} for area, fs in by_area.items()}
     areas = {
         area: _area_summary(area, fs, counts[area], t, top_k, (ofsted_grades or {}).get(area),
-                            _score(area, fs, counted, t), kind)
+                            rule_score(area, fs, counted, t.area_weight_power), kind)
         for area, fs in by_area.items()
     }
     return ReportSummary(n_findings=sum(len(fs) for fs in by_area.values()), n_not_findings=n_not,
                          counts=counts, areas=areas, thresholds=t, graded=_is_graded(kind))
 
 
-def _score(area, own, counted, t: GradeThresholds) -> float:
-    """The area's score under ``t``'s rule; NaN when the area has no findings of its own."""
+def rule_score(area: str, own: Sequence[Finding], counted: Iterable[Finding], power: float | None) -> float:
+    """The area's score under the grade rule (``GradeThresholds.area_weight_power`` = ``power``): from its
+    ``own`` findings when ``power`` is None, else from every ``counted`` finding weighted by P(area)^power;
+    NaN when the area has no findings of its own."""
     if not own:
         return math.nan
-    if t.area_weight_power is None:
+    if power is None:
         return area_score(own)
-    return weighted_area_score(counted, area, t.area_weight_power)
+    return weighted_area_score(counted, area, power)
 
 
 def _area_summary(area, fs, counts, t: GradeThresholds, top_k, ofsted_grade, score: float,
