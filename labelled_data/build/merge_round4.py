@@ -1,11 +1,13 @@
 """Add a round of inspection-report sentences chosen by the shipped model's uncertainty (training only):
 round 4 (splits 2.2.0), round 5 (splits 2.3.0) and round 6 (splits 2.4.0), drawn by `sample_round4.py`;
-round 6 also holds news items added to `train` by `sample_documents.py --split train --round 6`.
+round 6 also holds news items added to `train` by `sample_documents.py --split train --round 6`, and round 8
+(splits 2.6.0) only news items, added the same way (`--round 8`). Round 7 re-read labels in place
+(`review_round7.py`), so it is not an appended round.
 
 These rounds label sentences of training reports only, so validation, test, `ood_dev` and `ood_test` are
 unchanged from splits 2.1.0 and every earlier figure compares like with like. The merge is round 3's append
 (`merge_round3.main`): idempotent, blind adjudication tasks, and no gold is written while a double label is in
-dispute. Source URLs come from the corpus's report table. Merge the rounds in order (4, 5, then 6).
+dispute. Source URLs come from the corpus's report table. Merge the rounds in order (4, 5, 6, then 8).
 
 Inputs: <work>/assignment_reports.jsonl, <work>/double_reports.jsonl, <work>/ann_<A>/*/labels.jsonl,
 build/annotation_round<N>/adjudication.jsonl (and review*.jsonl, where the adjudicator re-read a rule's cases).
@@ -33,6 +35,8 @@ APPENDED_ROUNDS = {
     6: AppendedRound(6, HERE / "annotation_round6", "2.4.0",  # report sentences and news items
                      ("assignment_reports.jsonl", "assignment_documents.jsonl"),
                      ("double_reports.jsonl", "double_documents.jsonl")),
+    8: AppendedRound(8, HERE / "annotation_round8", "2.6.0", ("assignment_documents.jsonl",),  # news items only
+                     ("double_documents.jsonl",)),
 }
 
 if __name__ == "__main__":
