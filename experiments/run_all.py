@@ -2,7 +2,9 @@
 
 Run: python experiments/run_all.py [--quick [--out DIR]] [--skip-transformers] [--table-only] [--update-readme]
 Results go to results/ (never tracked); `--update-readme` copies the table into README.md, the deliberate,
-reviewed step that changes the published figures. On this 2-core machine the full suite takes about two
+reviewed step that changes the published figures. results/ is not tracked, so the table keeps, as they were
+generated, the README's rows whose result files this checkout does not hold (a fresh clone that reran a few
+scripts regenerates those rows and drops none of the others). On this 2-core machine the full suite takes about two
 hours, most of it fine-tuning MiniLM (three models of 18-45 minutes each).
 
 `--quick` is the smoke test: every script on a small sample of the gold splits (a few publications a
@@ -12,6 +14,7 @@ results, runs and MLflow store), in a few minutes. Its figures mean nothing; tha
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -47,6 +50,11 @@ OPTIONAL_PACKAGES = {"setfit_model.py": "setfit"}
 RESULTS = Path(os.environ.get("OFSTED_NLP_RESULTS", ROOT / "results"))
 SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it has been run
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+VERSION_PATTERN = re.compile(r"(\d+\.\d+\.\d+) / `([0-9a-f]+)`")  # "2.5.0 / `ed5622a25ca0`" in the table's head
+CORPUS_CV_START = "The first row's rule"
+VERSIONS_START = "Splits / data version:"
+SEED_ROW_MARK = ": mean +- sd over "
+REPORT_LEVEL_START = "Report level:"
 
 ROWS = [  # (results file, label in the table)
     ("baseline_majority", "Majority class"),
@@ -176,14 +184,40 @@ def _seed_rows(results: Path) -> list[str]:
                               ("test", "polarity_neutral_f1"), ("test", "area_none_f1")):
             values = [r[split][metric] for r in runs]
             cells.append(f"{statistics.mean(values):.3f} +- {statistics.stdev(values):.3f}")
-        lines.append(f"| {label.split(' (')[0]}: mean +- sd over {len(runs)} seeds | " + " | ".join(cells)
+        lines.append(f"| {label.split(' (')[0]}{SEED_ROW_MARK}{len(runs)} seeds | " + " | ".join(cells)
                      + " | - | - | - | - | - | " + ", ".join(str(r["params"].get("seed")) for r in runs)
                      + f" | {runs[0].get('splits_version', '?')} |")
     return lines
 
 
-def results_table(results: Path = RESULTS) -> str:
-    versions = set()
+def _table_lines(table: str) -> dict[str, str]:
+    """The rows of a results table by their first cell (the model's label): `previous` rows to keep."""
+    return {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+
+
+def _kept_paragraph(previous: str, start: str) -> list[str]:
+    """A paragraph of the previous table that begins with `start`, with the blank line before it."""
+    found = [line for line in previous.splitlines() if line.startswith(start)]
+    return ["", found[0]] if found else []
+
+
+def _kept_seed_rows(kept: dict[str, str], seed_rows: list[str]) -> list[str]:
+    """Previous mean +- sd rows of runs whose seeds this checkout's results do not hold."""
+    def run_of(label: str) -> str:
+        return label.split(SEED_ROW_MARK)[0]
+    regenerated = {run_of(row.split("|")[1].strip()) for row in seed_rows}
+    return [line for label, line in kept.items() if SEED_ROW_MARK in label and run_of(label) not in regenerated]
+
+
+def results_table(results: Path = RESULTS, previous: str = "") -> str:
+    """The README's results table from the result files in `results`. A row whose result file this checkout
+    does not hold (results/ is not tracked: a fresh clone, or a session that reran only some scripts) keeps
+    its line from `previous` (the table now in the README) as it was generated, with its data version, so that
+    regenerating never drops published figures; rows with no result and no previous line are left out."""
+    previous_sentences, _, previous_reports = previous.partition(REPORT_LEVEL_START)
+    kept = _table_lines(previous_sentences)
+    versions = {pair for line in previous.splitlines() if line.startswith(VERSIONS_START)
+                for pair in VERSION_PATTERN.findall(line)} if any(label in kept for _, label in ROWS) else set()
     speeds = _speeds()
     lines = ["Sentence level, gold **test** split (65 held-out reports, 2,405 sentences; 95% bootstrap CIs "
              "resampled by report); area macro-F1 is over the four areas and `none`; news/letters = `ood_test` "
@@ -195,6 +229,7 @@ def results_table(results: Path = RESULTS) -> str:
     for key, label in ROWS:
         path = results / f"{key}.json"
         if not path.exists():
+            lines += [kept[label]] if label in kept else []
             continue
         r = json.loads(path.read_text())
         versions.add((r.get("splits_version", "?"), r.get("data_version", "?")))
@@ -210,9 +245,11 @@ def results_table(results: Path = RESULTS) -> str:
                      f"{t.get('polarity_neutral_f1', float('nan')):.3f} | {t.get('area_none_f1', float('nan')):.3f} | "
                      f"{no_ctx} | {news} | {sps} | {mb} | {r['train_seconds']:.0f} | {_epochs_seed(r)} | "
                      f"{r.get('splits_version', '?')} |")
-    lines.insert(1, "Splits / data version: " + ", ".join(f"{s} / `{d}`" for s, d in sorted(versions)) + ".")
-    lines += _seed_rows(results) + _ceiling_lines(results)
-    lines += ["", "Report level: area score against Ofsted's grade for reports the model never saw (the transformer "
+    lines.insert(1, VERSIONS_START + " " + ", ".join(f"{s} / `{d}`" for s, d in sorted(versions)) + ".")
+    seed_rows = _seed_rows(results)
+    lines += _kept_seed_rows(kept, seed_rows) + seed_rows
+    lines += _ceiling_lines(results) or _kept_paragraph(previous, "Annotator ceiling:")
+    lines += ["", f"{REPORT_LEVEL_START} area score against Ofsted's grade for reports the model never saw (the transformer "
               "rows: test reports, cut points fitted on the reports the last column names; the others: every "
               "graded report of the corpus by 5-fold report-grouped cross-validation, cut points fitted on the "
               "other folds):", "",
@@ -220,15 +257,19 @@ def results_table(results: Path = RESULTS) -> str:
               "fitted on | grade rule |",
               "|---|---|---|---|---|---|---|"]
     reported, corpus_cv = 0, []
+    kept_reports = _table_lines(previous_reports)
     for key, label in REPORT_ROWS:
         path = results / f"{key}.json"
         if not path.exists():
+            if label in kept_reports:
+                lines.append(kept_reports[label])
+                reported += 1
             continue
         result = json.loads(path.read_text())
         m = result["report_level"]
         if "report_level_corpus_cv" in result and not corpus_cv:
             cv = result["report_level_corpus_cv"]
-            corpus_cv = ["", f"The first row's rule with its cut points cross-validated over all {cv['n_report_areas']} "
+            corpus_cv = ["", f"{CORPUS_CV_START} with its cut points cross-validated over all {cv['n_report_areas']} "
                          "graded report-areas of the corpus (5 report-grouped folds, the issue's protocol; the model "
                          f"saw some sentences of the training reports): Spearman {cv['spearman']:.3f}, exact grade "
                          f"{cv['grade_accuracy']:.3f}."]
@@ -239,7 +280,7 @@ def results_table(results: Path = RESULTS) -> str:
         reported += 1
     if not reported:
         lines += ["| (not rerun on data version 2.0.0) | - | - | - | - | - | - |"]
-    return "\n".join(lines + corpus_cv)
+    return "\n".join(lines + (corpus_cv or _kept_paragraph(previous, CORPUS_CV_START)))
 
 
 def _with_ci(figures: dict, name: str) -> str:
@@ -256,14 +297,19 @@ def _grade_rule(thresholds: dict | None) -> str:
     return f"{scored}, {'cut points per area' if thresholds.get('by_area') else 'shared cut points'}"
 
 
-def write_readme_table() -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
+def readme_table() -> str:
+    """The results table now between the README's markers."""
+    text = (ROOT / "README.md").read_text()
     if BEGIN not in text:
         raise SystemExit("README.md has no results markers")
-    head, rest = text.split(BEGIN, 1)
+    return text.split(BEGIN, 1)[1].split(END, 1)[0]
+
+
+def write_readme_table(table: str) -> None:
+    readme = ROOT / "README.md"
+    head, rest = readme.read_text().split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    readme.write_text(head + BEGIN + "\n" + results_table() + "\n" + END + tail)
+    readme.write_text(head + BEGIN + "\n" + table + "\n" + END + tail)
 
 
 def _importable(module: str) -> bool:
@@ -312,10 +358,11 @@ def main(argv=None):
         run_suite(args.quick, args.out.resolve(), args.skip_transformers)
     results = args.out.resolve() / "results" if args.quick else RESULTS
     results.mkdir(parents=True, exist_ok=True)
-    table = results_table(results)
+    # The full suite's table keeps the README's rows this checkout has no results for; --quick's stands alone.
+    table = results_table(results, previous="" if args.quick else readme_table())
     (results / "results_table.md").write_text(table + "\n")
     if args.update_readme:
-        write_readme_table()
+        write_readme_table(table)
     print(table)
 
 

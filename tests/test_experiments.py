@@ -69,6 +69,35 @@ def test_suite_skips_a_script_whose_optional_package_is_missing(monkeypatch, tmp
     assert "setfit_model.py: skipped, setfit is not installed" in capsys.readouterr().out
 
 
+def _result(name: str, polarity: float) -> dict:
+    figures = {"area_macro_f1": 0.9, "area_macro_f1_ci_low": 0.88, "area_macro_f1_ci_high": 0.92,
+               "polarity_macro_f1": polarity, "polarity_macro_f1_ci_low": polarity - 0.02,
+               "polarity_macro_f1_ci_high": polarity + 0.02, "polarity_neutral_f1": 0.7, "area_none_f1": 0.9}
+    return {"name": name, "test": figures, "train_seconds": 10.0, "params": {}, "splits_version": "9.1.0",
+            "data_version": "abcdef123456"}
+
+
+def test_regenerated_table_keeps_the_readme_rows_this_checkout_has_no_results_for(tmp_path):
+    """results/ is not tracked: a table regenerated from a few new results keeps every other published row."""
+    sys.path.insert(0, str(ROOT / "experiments"))
+    import run_all
+
+    (regenerated_key, regenerated_label), (other_key, other_label) = run_all.ROWS[3], run_all.ROWS[4]
+    (tmp_path / f"{regenerated_key}.json").write_text(json.dumps(_result(regenerated_key, 0.5)))
+    previous = run_all.results_table(tmp_path)  # a "README" table holding only the regenerated row...
+    previous = previous.replace(run_all.VERSIONS_START, f"{run_all.VERSIONS_START} 8.0.0 / `0123456789ab`,")
+    previous = previous.replace("|---|\n", f"|---|\n| {other_label} | old figures | 8.0.0 |\n", 1)
+    (tmp_path / f"{regenerated_key}.json").write_text(json.dumps(_result(regenerated_key, 0.6)))
+
+    table = run_all.results_table(tmp_path, previous=previous)
+
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert f"| {other_label} | old figures | 8.0.0 |" in rows  # kept as published
+    assert [r for r in rows if r.startswith(f"| {regenerated_label} |")][0].count("0.600") == 1  # regenerated
+    assert "8.0.0 / `0123456789ab`" in table and "9.1.0 / `abcdef123456`" in table
+    assert run_all.results_table(tmp_path).count(other_label) == 0  # without a previous table: results only
+
+
 def test_grade_rule_is_chosen_on_training_reports_and_fits_cut_points_per_area():
     """`grade_thresholds.choose_rule`: when the grades follow each area's own findings with a cut point of its own
     (leadership graded more strictly), every power scores alike (no finding belongs to another area), so the
