@@ -21,7 +21,8 @@ ILACS 2018-22 reports grade care leavers with children in care), and a sentence 
 unsure about belongs partly to each area it might be about. k = 1 is the expected score over the
 model's uncertainty about areas; smaller k lends more weight to the rest of the report. The power
 is chosen by report-grouped cross-validation on training reports (experiments/grade_thresholds.py):
-for the data-2.5.0 default, k = 0.5 tracked Ofsted's grades best (notes/issue10.md, session 9).
+for the data-2.5.0 and 2.6.0 defaults, k = 0.5 tracked Ofsted's grades best (notes/issue10.md, sessions 9
+and 10).
 
 Either score lies in [-1, 1]; it is the soft version of "share of positive findings minus share
 of negative findings". It maps to Ofsted's four-point scale by three cut points
