@@ -258,8 +258,8 @@ def results_table(results: Path = RESULTS, previous: str = "") -> str:
     seed_rows = _seed_rows(results)
     lines += _kept_seed_rows(kept, seed_rows) + seed_rows
     lines += _ceiling_lines(results) or _kept_paragraph(previous, "Annotator ceiling:")
-    lines += ["", f"{REPORT_LEVEL_START} area score against Ofsted's grade for reports the model never saw (the transformer "
-              "rows: test reports, cut points fitted on the reports the last column names; the others: every "
+    lines += ["", f"{REPORT_LEVEL_START} area score against Ofsted's grade for reports the model never saw (the "
+              "transformer rows: test reports, cut points fitted on the reports the last column names; the others: every "
               "graded report of the corpus by 5-fold report-grouped cross-validation, cut points fitted on the "
               "other folds):", "",
               "| model | Spearman (area score vs grade) | grade exact | grade within one | report-areas | cut points "
