@@ -52,6 +52,7 @@ SPEEDS = RESULTS / "bench_models.json"  # benchmarks/bench_models.py, when it ha
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 VERSION_PATTERN = re.compile(r"(\d+\.\d+\.\d+) / `([0-9a-f]+)`")  # "2.5.0 / `ed5622a25ca0`" in the table's head
 CORPUS_CV_START = "The first row's rule"
+CEILING_START = "Annotator ceiling:"
 VERSIONS_START = "Splits / data version:"
 SEED_ROW_MARK = ": mean +- sd over "
 REPORT_LEVEL_START = "Report level:"
@@ -172,7 +173,7 @@ def _ceiling_lines(results: Path) -> list[str]:
     c = json.loads(path.read_text()).get("test") if path.exists() else None
     if c is None:
         return []
-    return ["", f"Annotator ceiling: on the {c['n_double']} test sentences labelled twice, one annotator's labels "
+    return ["", f"{CEILING_START} on the {c['n_double']} test sentences labelled twice, one annotator's labels "
                 f"scored against the other's give area macro-F1 {c['area_macro_f1']:.3f}, polarity "
                 f"{c['polarity_macro_f1']:.3f} and neutral {c['polarity_neutral_f1']:.3f} "
                 f"(`experiments/annotator_ceiling.py`): the agreement a second reader reaches, which the models' test "
@@ -259,10 +260,10 @@ def results_table(results: Path = RESULTS, previous: str = "") -> str:
     lines.insert(1, VERSIONS_START + " " + ", ".join(f"{s} / `{d}`" for s, d in sorted(versions)) + ".")
     seed_rows = _seed_rows(results)
     lines += _kept_seed_rows(kept, seed_rows) + seed_rows
-    lines += _ceiling_lines(results) or _kept_paragraph(previous, "Annotator ceiling:")
+    lines += _ceiling_lines(results) or _kept_paragraph(previous, CEILING_START)
     lines += ["", f"{REPORT_LEVEL_START} area score against Ofsted's grade for reports the model never saw (the "
-              "transformer rows: test reports, cut points fitted on the reports the last column names; the others: every "
-              "graded report of the corpus by 5-fold report-grouped cross-validation, cut points fitted on the "
+              "transformer rows: test reports, cut points fitted on the reports the last column names; the others: "
+              "every graded report of the corpus by 5-fold report-grouped cross-validation, cut points fitted on the "
               "other folds):", "",
               "| model | Spearman (area score vs grade) | grade exact | grade within one | report-areas | cut points "
               "fitted on | grade rule |",
